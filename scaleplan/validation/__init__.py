@@ -1,0 +1,54 @@
+"""Reference checks against published tables: ``scaleplan validate`` runs every provider below.
+
+A provider is a function returning :class:`CaseResult` objects. Later capabilities (hyperparameter laws,
+the cost model, ...) add one line to :data:`PROVIDERS`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Iterable
+
+PROVIDERS: list[str] = [
+    "scaleplan.validation.law_checks:cases",
+]
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    group: str
+    case: str
+    quantity: str
+    expected: float
+    got: float
+    tolerance: float  # relative
+    source: str
+    must_differ: bool = False  # the check passes when the error EXCEEDS the tolerance
+
+    @property
+    def error(self) -> float:
+        if self.expected == 0:
+            return abs(self.got)
+        return (self.got - self.expected) / abs(self.expected)
+
+    @property
+    def passed(self) -> bool:
+        if not math.isfinite(self.got):
+            return False
+        within = abs(self.error) <= self.tolerance
+        return not within if self.must_differ else within
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data.update(error=self.error, passed=self.passed)
+        return data
+
+
+def run_all(providers: Iterable[str] | None = None) -> list[CaseResult]:
+    results: list[CaseResult] = []
+    for target in providers or PROVIDERS:
+        module_name, func_name = target.split(":")
+        module = __import__(module_name, fromlist=[func_name])
+        results.extend(getattr(module, func_name)())
+    return results
