@@ -152,6 +152,7 @@ def format_duration_hours(hours: float) -> str:
 
 def _sig(value: float, sig: int) -> str:
     """``sig`` significant digits, keeping trailing zeros (73.0, 1.34, 120)."""
+    value = float(f"{value:.{sig}g}")  # round first: 0.99995 -> 1.00, not 1.000
     if value == 0:
         return "0"
     digits = sig - 1 - int(math.floor(math.log10(abs(value))))

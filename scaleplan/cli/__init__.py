@@ -39,13 +39,18 @@ def _register() -> None:
         import_module(name).register(app)
 
 
-@app.callback()
-def _root(version: bool = typer.Option(False, "--version", help="Print the version and exit.")) -> None:
-    if version:
+def _print_version(value: bool) -> None:
+    if value:
         from .. import __version__
 
         typer.echo(f"scaleplan {__version__}")
         raise typer.Exit(0)
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", help="Print the version and exit.",
+                                       callback=_print_version, is_eager=True)) -> None:
+    """Turn a training budget into a costed plan under published scaling laws."""
 
 
 def _fail(message: str, code: int) -> None:
