@@ -121,6 +121,8 @@ def format_si(value: float, sig: int = 3, unit: str = "") -> str:
     if not math.isfinite(value):
         return str(value)
     magnitude = abs(value)
+    if magnitude >= 1e21 * 0.9995:  # past E: scientific is clearer than "12345E"
+        return f"{format_number(value, sig)}{unit}"
     for scale, suffix in _SI_STEPS:
         if magnitude >= scale * 0.9995:
             return f"{_sig(value / scale, sig)}{suffix}{unit}"

@@ -48,7 +48,8 @@ def test_parse_duration_rejects_unknown_unit():
 
 
 @pytest.mark.parametrize("value, text", [(7.3e10, "73.0B"), (1.34e12, "1.34T"), (29.5e9, "29.5B"),
-                                         (999.9, "1.00k"), (12.0, "12.0"), (5e5, "500k")])
+                                         (999.9, "1.00k"), (12.0, "12.0"), (5e5, "500k"),
+                                         (3.2e27, "3.20e27")])
 def test_format_si(value, text):
     assert format_si(value) == text
 

@@ -22,6 +22,7 @@ COMMANDS: list[str] = [
     "scaleplan.cli.optimal_cmd",
     "scaleplan.cli.laws_cmd",
     "scaleplan.cli.validate_cmd",
+    "scaleplan.cli.hparams_cmd",
 ]
 
 app = typer.Typer(

@@ -34,7 +34,7 @@ def list_laws(
 
         t = Table(title="Shipped laws", title_justify="left")
         for h in headers:
-            t.add_column(h, overflow="fold")
+            t.add_column(h, overflow="fold", no_wrap=h == "name")
         for r in rows():
             t.add_row(*r)
         con.print(t)

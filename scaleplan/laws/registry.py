@@ -19,6 +19,7 @@ DEFAULT_ALLOCATION_LAW = "epoch-2024"
 # category -> "module:function" building the law object from a LawSpec (imported on first use).
 BUILDERS: dict[str, str] = {
     "allocation": "scaleplan.laws.allocation:build_allocation_law",
+    "hyperparameter": "scaleplan.laws.hparams_laws:build_hparam_law",
 }
 
 
