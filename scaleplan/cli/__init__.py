@@ -23,6 +23,9 @@ COMMANDS: list[str] = [
     "scaleplan.cli.laws_cmd",
     "scaleplan.cli.validate_cmd",
     "scaleplan.cli.hparams_cmd",
+    "scaleplan.cli.plan_cmd",
+    "scaleplan.cli.check_cmd",
+    "scaleplan.cli.diff_cmd",
 ]
 
 app = typer.Typer(
