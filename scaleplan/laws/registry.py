@@ -20,6 +20,9 @@ DEFAULT_ALLOCATION_LAW = "epoch-2024"
 BUILDERS: dict[str, str] = {
     "allocation": "scaleplan.laws.allocation:build_allocation_law",
     "hyperparameter": "scaleplan.laws.hparams_laws:build_hparam_law",
+    "precision": "scaleplan.laws.precision:build_precision_law",
+    "moe": "scaleplan.laws.moe:build_moe_law",
+    "vocabulary": "scaleplan.laws.vocabulary:build_vocabulary_law",
 }
 
 
