@@ -22,6 +22,7 @@ COMMANDS: list[str] = [
     "scaleplan.cli.optimal_cmd",
     "scaleplan.cli.laws_cmd",
     "scaleplan.cli.validate_cmd",
+    "scaleplan.cli.cost_cmd",
     "scaleplan.cli.hparams_cmd",
     "scaleplan.cli.plan_cmd",
     "scaleplan.cli.check_cmd",

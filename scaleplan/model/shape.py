@@ -215,3 +215,33 @@ def shape_for_params(n_params: float, kind: str = "total", **kwargs) -> ModelSha
     if kind == "non_embedding":
         return shape_for_metric(n_params, lambda s: s.non_embedding_params, **kwargs)
     raise InputError(f"parameter kind must be 'total' or 'non_embedding', got {kind!r}")
+
+
+def explicit_shape(n_layers: int, d_model: int, n_heads: int, *, n_kv_heads: int | None = None,
+                   head_dim: int | None = None, ffn_hidden: int | None = None, ffn_kind: str | None = None,
+                   vocab_size: int | None = None, seq_len: int | None = None,
+                   tied_embeddings: bool | None = None) -> ModelShape:
+    """A shape given by its architecture (a published model, ``--layers/--d-model``), not found from N.
+
+    Unset fields follow configs/model/shape.yaml: head_dim = d_model / n_heads, MHA unless ``n_kv_heads``,
+    FFN width from the rule's ratio (SwiGLU) or 4 x d_model (GELU), the rule's vocabulary and context.
+    """
+    rules = load_shape_rules()
+    for name, value in (("n_layers", n_layers), ("d_model", d_model), ("n_heads", n_heads)):
+        if not isinstance(value, int) or value <= 0:
+            raise InputError(f"model shape: {name} must be a positive integer, got {value!r}")
+    kind = ffn_kind or rules.ffn_kind
+    if kind not in ("swiglu", "gelu"):
+        raise InputError(f"model shape: ffn_kind must be swiglu or gelu, got {kind!r}")
+    if head_dim is None:
+        if d_model % n_heads:
+            raise InputError(f"model shape: d_model ({d_model}) is not a multiple of n_heads ({n_heads})")
+        head_dim = d_model // n_heads
+    if ffn_hidden is None:
+        ratio = rules.ffn_ratio if kind == "swiglu" else 4.0
+        ffn_hidden = int(math.ceil(ratio * d_model / rules.ffn_multiple) * rules.ffn_multiple)
+    return ModelShape(
+        n_layers=n_layers, d_model=d_model, n_heads=n_heads, n_kv_heads=n_kv_heads or n_heads, head_dim=head_dim,
+        ffn_hidden=ffn_hidden, vocab_size=vocab_size or rules.vocab_size, seq_len=seq_len or rules.seq_len,
+        ffn_kind=kind, tied_embeddings=rules.tied_embeddings if tied_embeddings is None else tied_embeddings,
+    )

@@ -12,6 +12,7 @@ from typing import Iterable
 
 PROVIDERS: list[str] = [
     "scaleplan.validation.law_checks:cases",
+    "scaleplan.validation.calibration_checks:cases",
     "scaleplan.validation.hparam_checks:cases",
 ]
 
