@@ -104,7 +104,16 @@ def build_cost(w: Workload, profile: HardwareProfile, precision: Precision, curv
 
 
 def cost_to_dict(c) -> dict:
+    # Headline numbers first, at the paths budget checks read (docs/spec.md): cost.gpu_hours, cost.days,
+    # cost.usd.<tier>, cost.energy_kwh, cost.memory_fraction. Details follow.
     return {
+        "gpu_hours": c.gpu_hours,
+        "days": c.wall_clock_days,
+        "usd": {t.tier.replace("-", "_"): t.usd for t in c.dollars},
+        "usd_tier": c.price_tier,
+        "energy_kwh": c.energy_kwh,
+        "memory_fraction": c.memory_total / c.memory_capacity,
+        "mfu": c.mfu,
         "hardware": {"name": c.hardware, "title": c.hardware_title, "precision": c.precision,
                      "peak_dense_flops_per_gpu": c.peak_flops_per_gpu, "efficiency_curve": c.efficiency_curve,
                      "efficiency_calibrated": c.efficiency_calibrated},
