@@ -27,6 +27,7 @@ COMMANDS: list[str] = [
     "scaleplan.cli.plan_cmd",
     "scaleplan.cli.check_cmd",
     "scaleplan.cli.diff_cmd",
+    "scaleplan.cli.fit_cmd",
     "scaleplan.cli.frontier_cmd",
 ]
 

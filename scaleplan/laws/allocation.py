@@ -279,11 +279,13 @@ class KaplanLaw(AllocationLaw):
                "N is non-embedding; the frontier is not trained to convergence, so 6ND != C")
 
 
-KINDS: dict[str, type[AllocationLaw]] = {
+KINDS: dict[str, "type[AllocationLaw] | str"] = {
     "parametric": ParametricLaw,
     "power_law": PowerLawAllocation,
     "deepseek": DeepSeekLaw,
     "kaplan": KaplanLaw,
+    # Kinds defined elsewhere, imported on first use ("module:Class"): fitted Kaplan-form laws.
+    "kaplan_joint": "scaleplan.fit.kaplan_law:KaplanJointLaw",
 }
 
 
@@ -293,4 +295,7 @@ def build_allocation_law(spec: LawSpec) -> AllocationLaw:
     except KeyError:
         raise ConfigError(f"{spec.source}: kind: unknown allocation law kind {spec.kind!r} "
                           f"(known: {', '.join(sorted(KINDS))})") from None
+    if isinstance(cls, str):
+        module_name, class_name = cls.split(":")
+        cls = getattr(__import__(module_name, fromlist=[class_name]), class_name)
     return cls(spec)
