@@ -1,14 +1,40 @@
-"""Orchestrates the chain: budget -> compute -> (N, D) under a law -> the later stages -> :class:`Plan`."""
+"""Orchestrates the chain: budget -> compute C -> (N, D) -> shape -> hyperparameters -> precision -> cost -> Plan.
+
+A budget in dollars, GPU-hours or GPUs x days becomes compute through the cost model: the cost of the plan for
+C grows with C, so :func:`scaleplan.budget.solve_compute` finds the largest C the budget buys. Everything the
+CLI prints is a view of the :class:`~scaleplan.plan.Plan` returned here.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
+from .budget import Budget, BudgetSection, resolve_budget, solve_compute
+from .chain import Evaluation, PlanOptions, evaluate, finish, fixed_model
+from .config import Fields, configs_dir, load_yaml
 from .errors import InputError
 from .laws import registry
 from .laws.allocation import Allocation
 from .plan import Comparison, LawSummary, Plan
-from .units import positive
+from .plan_sections import Uncertainty
+from .units import format_money, format_si
+
+
+@lru_cache(maxsize=1)
+def planner_settings() -> dict:
+    path = configs_dir() / "planner.yaml"
+    root = Fields(load_yaml(path), str(path))
+    return {
+        "default_hardware": root.text("default_hardware"),
+        "band": root.sub("throughput_band").number("relative", positive=True),
+        "precisions": tuple(root.sub("precision").raw("candidates")),
+        "precision_loss_law": root.sub("precision").text("loss_law_fallback"),
+        "rel_tol": root.sub("solver").number("rel_tol", positive=True),
+        "first_guess": root.sub("solver").number("first_guess_flops", positive=True),
+    }
 
 
 def allocate_all(flops: float) -> list[Allocation]:
@@ -16,17 +42,284 @@ def allocate_all(flops: float) -> list[Allocation]:
     return [registry.build(spec).allocate(flops) for spec in registry.all_specs("allocation")]
 
 
-def optimal(flops: float, law: str | None = None, *, law_file: str | Path | None = None,
-            compare: bool = False) -> Plan:
-    """The compute-optimal plan for ``flops`` FLOPs under ``law`` (default: epoch-2024)."""
+def optimal(flops: float | None = None, law: str | None = None, *, law_file: str | Path | None = None,
+            compare: bool = False, budget_usd: float | None = None, gpu_hours: float | None = None,
+            gpus: int | None = None, days: float | None = None, hardware: str | None = None,
+            price: str = "on-demand", price_per_hour: float | None = None, precision: str = "bf16",
+            seq_len: int | None = None, unique_tokens: float | None = None, inference_tokens: float | None = None,
+            moe_experts: int | None = None, moe_active: int | None = None, hparam_law: str | None = None,
+            goodput: float | None = None, cost: bool = True) -> Plan:
+    """The plan for a budget: FLOPs, dollars, GPU-hours, or GPUs x days (see :func:`resolve_budget`)."""
     if law is not None and law_file is not None:
         raise InputError("give either a law name or a law file, not both")
-    flops = positive(float(flops), "flops")
+    budget = resolve_budget(flops=flops, budget_usd=budget_usd, gpu_hours=gpu_hours, gpus=gpus, days=days)
+    if budget.kind != "flops" and not cost:
+        raise InputError(f"a {budget.kind.replace('_', '-')} budget is turned into compute by the cost model; "
+                         "it cannot be planned without it")
     chosen = registry.get_law(law, "allocation", law_file=law_file)
-    allocation = chosen.allocate(flops)
-    inputs = {"flops": flops, "law": chosen.name}
-    if law_file is not None:
-        inputs["law_file"] = str(law_file)
-    comparison = Comparison.of(allocate_all(flops)) if compare else None
-    return Plan(inputs=inputs, law=LawSummary.of(chosen), allocation=allocation,
-                warnings=allocation.warnings, comparison=comparison)
+    opts = PlanOptions(law=law, law_file=str(law_file) if law_file else None, compare=compare,
+                       hardware=hardware or planner_settings()["default_hardware"], gpus=budget.gpus,
+                       target_days=budget.days if budget.kind == "flops" else None, price=price,
+                       price_per_hour=price_per_hour, precision=precision, seq_len=seq_len,
+                       unique_tokens=unique_tokens, inference_tokens=inference_tokens, moe_experts=moe_experts,
+                       moe_active=moe_active, hparam_law=hparam_law, goodput=goodput, cost=cost)
+    _check_options(opts)
+    precision_section = None
+    if precision == "auto":
+        if not cost:
+            raise InputError("--precision auto weighs throughput, so it needs the cost model")
+        opts, precision_section = _choose_precision(chosen, budget, opts)
+    elif precision not in planner_settings()["precisions"]:
+        raise InputError(f"--precision: unknown '{precision}' (choose from auto, "
+                         f"{', '.join(planner_settings()['precisions'])})")
+    if budget.kind == "flops":
+        compute = budget.flops * (_multiplier(precision_section) if precision_section else 1.0)
+        evaluation = evaluate(chosen, compute, opts)
+        budget_section = BudgetSection(budget, compute, _flops_binding(budget, evaluation), 1, _precision_note(precision_section))
+    else:
+        evaluation, budget_section = _solve(chosen, budget, opts)
+    inputs = {k: v for k, v in dict(flops=flops, budget_usd=budget_usd, gpu_hours=gpu_hours, gpus=gpus, days=days,
+                                     law=chosen.name, law_file=str(law_file) if law_file else None,
+                                     hardware=opts.hardware if cost else None, price=price if cost else None,
+                                     price_per_hour=price_per_hour, precision=precision, seq_len=seq_len,
+                                     unique_tokens=unique_tokens, inference_tokens=inference_tokens,
+                                     moe_experts=moe_experts, moe_active=moe_active, hparam_law=hparam_law,
+                                     goodput=goodput).items() if v is not None}
+    return _assemble(chosen, evaluation, opts, inputs, budget_section, precision_section)
+
+
+def plan_fixed(params: float, tokens: float, law: str | None = None, *, law_file: str | Path | None = None,
+               compare: bool = False, hardware: str | None = None, gpus: int | None = None,
+               days: float | None = None, price: str = "on-demand", price_per_hour: float | None = None,
+               precision: str = "bf16", seq_len: int | None = None, hparam_law: str | None = None,
+               goodput: float | None = None, cost: bool = True, **unsupported: Any) -> Plan:
+    """The plan for a model whose total N and D are fixed (a spec's ``model:`` section)."""
+    if unsupported:
+        raise InputError(f"{', '.join(sorted(unsupported))}: not available when N and D are fixed")
+    if precision not in planner_settings()["precisions"]:
+        raise InputError(f"--precision: with a fixed N and D choose one of {', '.join(planner_settings()['precisions'])}")
+    chosen = registry.get_law(law, "allocation", law_file=law_file)
+    opts = PlanOptions(law=law, compare=compare, hardware=hardware or planner_settings()["default_hardware"],
+                       gpus=gpus, target_days=days, price=price, price_per_hour=price_per_hour, precision=precision,
+                       seq_len=seq_len, hparam_law=hparam_law, goodput=goodput, cost=cost)
+    alloc, model = fixed_model(params, tokens, opts, chosen)
+    evaluation = finish(model, opts, alloc=alloc, variant=None, warnings=[])
+    budget = Budget("flops", flops=alloc.compute_flops, gpus=gpus, days=days)
+    section = BudgetSection(budget, alloc.compute_flops, "N and D fixed by the user", 1, ())
+    inputs = {k: v for k, v in dict(params=params, tokens=tokens, law=chosen.name, hardware=opts.hardware if cost else None,
+                                     gpus=gpus, days=days, price=price if cost else None, precision=precision,
+                                     seq_len=seq_len, hparam_law=hparam_law, goodput=goodput).items() if v is not None}
+    return _assemble(chosen, evaluation, opts, inputs, section, None)
+
+
+# -- pieces ------------------------------------------------------------------------------------------------------
+def _check_options(opts: PlanOptions) -> None:
+    modes = [name for name, on in (("--unique-tokens", opts.unique_tokens is not None),
+                                   ("--inference-tokens", opts.inference_tokens is not None),
+                                   ("--moe", opts.moe_experts is not None or opts.moe_active is not None)) if on]
+    if len(modes) > 1:
+        raise InputError(f"{' and '.join(modes)} cannot be combined in one plan (each changes the allocation law)")
+    for name, value in (("--unique-tokens", opts.unique_tokens), ("--inference-tokens", opts.inference_tokens)):
+        if value is not None and not (value >= 0 and value < float("inf")):
+            raise InputError(f"{name}: must be a non-negative finite number, got {value}")
+    if opts.unique_tokens == 0:
+        raise InputError("--unique-tokens: must be positive (no data, no training)")
+
+
+def _flops_binding(budget: Budget, ev: Evaluation) -> str:
+    if budget.days is not None and ev.cost is not None:
+        return f"FLOPs, finished within {budget.days:g} days ({ev.cost.gpus} GPUs, {ev.cost.wall_clock_days:.1f} days)"
+    return "FLOPs (given)"
+
+
+def _precision_note(section: Any) -> tuple[str, ...]:
+    if section is None:
+        return ()
+    return (f"--precision auto reads the FLOP budget as the GPU time it takes in bf16; {section.chosen} does "
+            f"x{_multiplier(section):.2f} of that compute in the same time",)
+
+
+def _multiplier(section: Any) -> float:
+    return section.option(section.chosen).throughput_multiplier
+
+
+def _metric(budget: Budget, ev: Evaluation) -> float:
+    cost = ev.cost
+    if budget.kind == "usd":
+        usd = cost.chosen_dollars.usd
+        if usd is None:
+            raise InputError(f"{cost.hardware} has no public {cost.price_tier} price; pass --price-per-hour "
+                             "or another --price tier")
+        return usd
+    if budget.kind == "gpu_hours":
+        return cost.gpu_hours
+    return cost.wall_clock_days
+
+
+def _node_size(opts: PlanOptions) -> int:
+    from .hardware import load_profile
+
+    return load_profile(opts.hardware).accelerators_per_node
+
+
+def _evaluate_on_cluster(law: Any, flops: float, opts: PlanOptions, gpus: int) -> Evaluation:
+    """The plan on ``gpus`` GPUs, or on the largest halving of it that has a layout (a small batch can leave
+    GPUs idle: the global batch from the hyperparameter laws caps data parallelism)."""
+    node, count = _node_size(opts), gpus
+    while True:
+        try:
+            return evaluate(law, flops, opts, gpus=count)
+        except InputError:
+            if count // 2 < node or (count // 2) % node:
+                raise
+            count //= 2
+
+
+def _solve(law: Any, budget: Budget, opts: PlanOptions) -> tuple[Evaluation, BudgetSection]:
+    cache: dict[float, Evaluation] = {}
+    target = {"usd": budget.usd, "gpu_hours": budget.gpu_hours, "deadline": budget.days}[budget.kind]
+
+    def metric(flops: float) -> float:
+        if budget.kind == "deadline":
+            ev = _evaluate_on_cluster(law, flops, opts, budget.gpus)
+        else:
+            ev = evaluate(law, flops, opts)
+        cache[flops] = ev
+        return _metric(budget, ev)
+
+    if budget.kind == "usd" and opts.price_per_hour is None:
+        from .hardware import load_profile
+
+        profile = load_profile(opts.hardware)
+        if profile.price(opts.price).usd_per_hour is None:
+            raise InputError(f"{profile.name} has no public {opts.price} price; pass --price-per-hour "
+                             "or another --price tier")
+    settings = planner_settings()
+    solution = solve_compute(metric, target, settings["first_guess"], rel_tol=settings["rel_tol"])
+    ev = cache.get(solution.flops) or evaluate(law, solution.flops, opts)
+    notes: list[str] = []
+    if solution.relative_error > 10 * settings["rel_tol"]:
+        if budget.kind == "deadline":
+            raise InputError(f"{budget.days:g} days is shorter than the smallest run this plan can do on "
+                             f"{budget.gpus} GPUs ({ev.cost.wall_clock_days:.3g} days); give more days")
+        raise InputError(f"the budget {budget.describe()} is below the cheapest plan the cost model can make "
+                         f"({_metric(budget, ev):.3g})")
+    if solution.relative_error < -10 * settings["rel_tol"]:
+        notes.append(f"the plan uses {1 + solution.relative_error:.1%} of the budget: the next larger plan "
+                     "switches GPU count or model shape and would exceed it")
+    if budget.kind == "usd":
+        binding = f"dollars at the {ev.cost.price_tier} price ({format_money(ev.cost.chosen_dollars.usd_per_hour)}/GPU-hour)"
+    elif budget.kind == "gpu_hours":
+        binding = "GPU-hours"
+    else:
+        binding = f"wall clock: {budget.days:g} days on {ev.cost.gpus} GPUs"
+        if ev.cost.gpus < budget.gpus:
+            binding = (f"batch size: only {ev.cost.gpus} of {budget.gpus} GPUs have work at the laws' global batch "
+                       f"of {format_si(ev.hyperparameters.batch_tokens)} tokens (critical batch "
+                       f"{format_si(ev.hyperparameters.critical.tokens)}); the deadline is met with fewer GPUs")
+            notes.append("more GPUs would not finish sooner: the batch that trains well is too small to keep them busy")
+    return ev, BudgetSection(budget, solution.flops, binding, solution.evaluations, tuple(notes))
+
+
+def _available_precisions(opts: PlanOptions) -> list[str]:
+    from .hardware import load_profile
+
+    profile = load_profile(opts.hardware)
+    out = []
+    for name in planner_settings()["precisions"]:
+        try:
+            profile.peak_flops(name)
+        except InputError:
+            continue
+        out.append(name)
+    return out
+
+
+def _choose_precision(law: Any, budget: Budget, opts: PlanOptions) -> tuple[PlanOptions, Any]:
+    """bf16 vs fp8 vs fp4 at equal GPU time: throughput from the cost model, loss penalty from Kumar et al."""
+    from .laws.precision import compare_precisions
+    from .perf import best_throughput
+
+    reference_opts = dataclasses.replace(opts, precision="bf16")
+    if budget.kind == "flops":
+        reference = evaluate(law, budget.flops, reference_opts)
+    else:
+        reference, _ = _solve(law, budget, reference_opts)
+    shape, gpus = reference.model.shape, reference.cost.gpus
+    throughput = {}
+    for name in _available_precisions(opts):
+        tps = best_throughput(shape, opts.hardware, gpus, precision=name, seq_len=shape.seq_len,
+                              global_batch_tokens=reference.hyperparameters.batch_tokens,
+                              total_params=reference.model.total_params)
+        if tps > 0:
+            throughput[name] = tps
+    multipliers = {name: tps / throughput["bf16"] for name, tps in throughput.items()}
+    loss_law = law if getattr(law, "has_loss", False) and law.spec.kind == "parametric" else \
+        registry.get_law(planner_settings()["precision_loss_law"])
+    section = compare_precisions(loss_law, reference.allocation.compute_flops, multipliers)
+    return dataclasses.replace(opts, precision=section.chosen), section
+
+
+def _uncertainty(ev: Evaluation, opts: PlanOptions) -> tuple[Uncertainty, Comparison]:
+    from .laws.hparams import compare as compare_hparams
+
+    comparison = Comparison.of(allocate_all(ev.allocation.compute_flops))
+    params = [r.params for r in comparison.rows]
+    tokens = [r.tokens for r in comparison.rows]
+    shape = ev.model.shape
+    hp = compare_hparams(float(shape.total_params), ev.model.tokens, shape=shape, seq_len=shape.seq_len)
+    lrs = [r.lr.value for r in hp.laws if r.lr]
+    batches = [r.batch.value for r in hp.laws if r.batch]
+    band = planner_settings()["band"]
+    gpu_hours = usd_tier = usd_all = None
+    if ev.cost is not None:
+        low, high = 1.0 / (1.0 + band), 1.0 / (1.0 - band)
+        gpu_hours = (ev.cost.gpu_hours * low, ev.cost.gpu_hours * high)
+        chosen = ev.cost.chosen_dollars.usd
+        usd_tier = (chosen * low, chosen * high) if chosen is not None else None
+        priced = [t.usd for t in ev.cost.dollars if t.usd is not None]
+        usd_all = (min(priced) * low, max(priced) * high) if priced else None
+    section = Uncertainty(
+        params_range=(min(params), max(params)), tokens_range=(min(tokens), max(tokens)),
+        loss_range=comparison.loss_range, laws=len(comparison.rows),
+        lr_range=(min(lrs), max(lrs)) if lrs else None,
+        batch_tokens_range=(min(batches), max(batches)) if batches else None, hparam_laws=len(hp.laws),
+        mfu_band=band if ev.cost is not None else None, gpu_hours_range=gpu_hours, usd_range_chosen_tier=usd_tier,
+        usd_range_all_tiers=usd_all, price_tier=ev.cost.price_tier if ev.cost is not None else None)
+    return section, comparison
+
+
+def _vocabulary(ev: Evaluation) -> tuple[Any | None, str | None]:
+    from .laws.vocabulary import optimal_vocabulary
+
+    try:
+        return optimal_vocabulary(float(ev.model.shape.non_embedding_params), ev.allocation.compute_flops), None
+    except InputError as exc:
+        return None, f"vocabulary: {exc}"
+
+
+def _assemble(law: Any, ev: Evaluation, opts: PlanOptions, inputs: dict, budget_section: BudgetSection,
+              precision_section: Any) -> Plan:
+    uncertainty, comparison = _uncertainty(ev, opts)
+    plan = Plan(inputs=inputs, law=LawSummary.of(law), allocation=ev.allocation, warnings=ev.allocation.warnings,
+                comparison=comparison if opts.compare else None)
+    plan = plan.with_section(budget_section).with_section(ev.model)
+    if ev.variant is not None:
+        plan = plan.with_section(ev.variant)
+    plan = plan.with_section(ev.hyperparameters)
+    if precision_section is not None:
+        plan = plan.with_section(precision_section)
+    if ev.cost is not None:
+        plan = plan.with_section(ev.cost)
+    vocabulary, vocab_warning = _vocabulary(ev)
+    if vocabulary is not None:
+        plan = plan.with_section(vocabulary)
+    plan = plan.with_section(uncertainty)
+    extra = list(ev.warnings) + list(getattr(ev.variant, "warnings", ()) or ()) + list(ev.hyperparameters.warnings)
+    if precision_section is not None:
+        extra += list(precision_section.warnings)
+    if ev.cost is not None:
+        extra += list(ev.cost.warnings)
+    if vocab_warning:
+        extra.append(vocab_warning)
+    return plan.with_warnings(*extra)

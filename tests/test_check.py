@@ -203,8 +203,14 @@ def test_min_limits_and_margins():
     assert result["margin_fraction"] == pytest.approx(result["margin"] / 25) and not result["passed"]
 
 
-def test_cost_limit_on_a_plan_without_cost_names_the_path_and_the_fix():
-    code, out, err = cli("check", PASSING_SPEC, "--max-usd", "2e6")
+def test_cost_limit_on_a_plan_without_cost_names_the_path_and_the_fix(tmp_path):
+    from scaleplan.config import dump_yaml, load_yaml
+
+    document = load_yaml(COSTED_PASS)
+    del document["cost"]
+    uncosted = tmp_path / "plan-without-cost.yaml"
+    uncosted.write_text(dump_yaml(document))
+    code, out, err = cli("check", str(uncosted), "--max-usd", "2e6")
     assert_one_line_error(code, err)
     assert "max_usd needs cost.usd.on_demand" in err and "hardware.profile" in err and out == ""
 

@@ -51,7 +51,8 @@ def test_diff_two_specs(tmp_path):
     data = json.loads(out)
     assert data["changed_inputs"] == [{"key": "compute.flops", "a": 1e23, "b": 1e24}]
     deltas = {d["quantity"]: d for d in data["deltas"]}
-    assert "usd" not in deltas  # today's planner does not cost; the row appears when it does
+    # The planner costs every plan (default hardware), so the dollar and day rows are there and grow.
+    assert deltas["usd"]["b"] > deltas["usd"]["a"] and deltas["days"]["delta"] != 0
     assert deltas["compute_flops"]["ratio"] == pytest.approx(10.0)
     assert deltas["params"]["ratio"] > 1 and deltas["loss"]["delta"] < 0
 

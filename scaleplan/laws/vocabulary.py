@@ -73,7 +73,7 @@ class VocabularyLaw:
         return -c["alpha2"] * c["A2"] * d / nv ** (c["alpha2"] + 1.0) + c["beta"] * c["B"] * dtokens_dv / tokens ** (c["beta"] + 1.0)
 
     def approach3_vocab_params(self, non_vocab_params: float, flops: float | None = None) -> float:
-        from scipy.optimize import brentq
+        from ..numerics import bisect_sign_change
 
         d = self.width(non_vocab_params)
         flops = self.compute_optimal_flops(non_vocab_params) if flops is None else flops
@@ -83,7 +83,7 @@ class VocabularyLaw:
             hi *= 2.0
             if hi > 1e9:
                 raise InputError(f"no optimal vocabulary for N_nv = {non_vocab_params:.3g} and F = {flops:.3g}")
-        v = brentq(self.dloss_dv, lo, hi, args=(nnv, dn, fn), xtol=1e-14, rtol=1e-15)
+        v = bisect_sign_change(lambda x: self.dloss_dv(x, nnv, dn, fn), lo, hi, rel_tol=1e-15)
         return v * 1e3 * d
 
     def unigram_loss(self, non_vocab_params: float, vocab_params: float, tokens: float) -> float:
