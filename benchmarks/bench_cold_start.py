@@ -1,4 +1,7 @@
-"""Cold start of `scaleplan optimal --flops 1e23` against `python -c "import numpy"` (issue 2 target: median <= 0.20 s).
+"""Cold start of `scaleplan optimal` against `python -c "import numpy"`.
+
+Targets: the laws-only plan (`--no-cost`, issue 2) median <= 0.20 s; a dollar budget, solved through the cost
+model (`--budget-usd`, issue 5) <= 1 s. The default `optimal --flops 1e23` prints the full costed plan.
 
 Run: python benchmarks/bench_cold_start.py [--runs 21]
 Uses the `scaleplan` console script next to this interpreter (the installed entry point users run).
@@ -35,6 +38,8 @@ def main() -> None:
         "python -c 'import numpy'": [sys.executable, "-c", "import numpy"],
         "scaleplan optimal --flops 1e23": scaleplan + ["optimal", "--flops", "1e23"],
         "scaleplan optimal --flops 1e23 --json": scaleplan + ["optimal", "--flops", "1e23", "--json"],
+        "scaleplan optimal --flops 1e23 --no-cost": scaleplan + ["optimal", "--flops", "1e23", "--no-cost"],
+        "scaleplan optimal --budget-usd 2e6 --json": scaleplan + ["optimal", "--budget-usd", "2e6", "--json"],
     }
     print(f"{'command':42s} {'median s':>9s} {'min s':>7s} {'max s':>7s}  (runs={args.runs})")
     for name, cmd in cases.items():

@@ -323,3 +323,33 @@ def _assemble(law: Any, ev: Evaluation, opts: PlanOptions, inputs: dict, budget_
     if vocab_warning:
         extra.append(vocab_warning)
     return plan.with_warnings(*extra)
+
+
+def frontier_cost_columns(law: str | None, hardware: str | None, price: str = "on-demand",
+                          law_file: str | Path | None = None) -> dict[str, Any]:
+    """Extra columns for :func:`scaleplan.frontier.frontier`: GPUs, GPU-hours, days and dollars of the full plan
+    at each budget (one chain evaluation per point, so meant for tens of points, not millions)."""
+    import numpy as np
+
+    chosen = registry.get_law(law, "allocation", law_file=law_file)
+    opts = PlanOptions(hardware=hardware or planner_settings()["default_hardware"], price=price)
+    cache: dict[float, Evaluation] = {}
+
+    def cost_at(c: float) -> Any:
+        if c not in cache:
+            cache[c] = evaluate(chosen, float(c), opts)
+        return cache[c].cost
+
+    def column(pick: Any) -> Any:
+        def fn(c: Any, _n: Any, _d: Any) -> Any:
+            return np.array([pick(cost_at(value)) for value in c], dtype=float)
+        return fn
+
+    def usd(cost: Any) -> float:
+        value = cost.chosen_dollars.usd
+        if value is None:
+            raise InputError(f"{cost.hardware} has no public {cost.price_tier} price; choose another --price")
+        return value
+
+    return {"gpus": column(lambda cost: cost.gpus), "gpu_hours": column(lambda cost: cost.gpu_hours),
+            "days": column(lambda cost: cost.wall_clock_days), "usd": column(usd)}

@@ -185,3 +185,20 @@ def test_million_budgets_is_fast_enough_smoke():
     result = frontier(budgets(1e20, 1e26, 10**5), "deepseek-2024")
     assert np.all(np.isfinite(result.params)) and len(result) == 10**5
     assert math.isclose(result.flops[-1], 1e26, rel_tol=1e-12)
+
+
+def test_frontier_with_hardware_adds_cost_columns():
+    import json
+
+    from conftest import assert_one_line_error, cli
+
+    code, out, err = cli("frontier", "--flops", "1e21:1e23", "--points", "3", "--hardware", "h100-sxm", "--json")
+    assert code == 0, err
+    points = json.loads(out)["points"]
+    assert [p["gpu_hours"] > 0 for p in points] == [True] * 3
+    assert points[0]["usd"] < points[1]["usd"] < points[2]["usd"]
+    from scaleplan import optimal
+
+    plan = optimal(flops=points[1]["flops"])
+    assert points[1]["gpu_hours"] == plan.section("cost").gpu_hours
+    assert_one_line_error(*cli("frontier", "--flops", "1e20:1e26", "--points", "500", "--hardware", "h100-sxm")[::2])

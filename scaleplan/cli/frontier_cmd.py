@@ -10,6 +10,7 @@ from ..errors import InputError
 from .common import FORMAT_HELP, emit, resolve_format
 
 MAX_POINTS = 100_000  # the CLI prints every point; the library call has no limit
+MAX_COSTED_POINTS = 200  # with --hardware each point runs the cost model
 
 
 def parse_range(text: str) -> tuple[float, float]:
@@ -29,6 +30,8 @@ def frontier_cmd(
     points: int = typer.Option(13, "--points", help="Number of log-spaced budgets (ends included)."),
     law: Optional[str] = typer.Option(None, "--law", help="Allocation law (default epoch-2024); see 'scaleplan laws list'."),
     law_file: Optional[str] = typer.Option(None, "--law-file", help="A law YAML file."),
+    hardware: Optional[str] = typer.Option(None, "--hardware", help="Also cost each point on this profile (GPUs, GPU-hours, days, $)."),
+    price: str = typer.Option("on-demand", "--price", help="Price tier for the $ column: on-demand, reserved or spot."),
     plot_path: Optional[str] = typer.Option(None, "--plot", help="Also write a PNG plot here (needs the 'plot' extra)."),
     json_out: bool = typer.Option(False, "--json", help="Print JSON (same as --format json)."),
     yaml_out: bool = typer.Option(False, "--yaml", help="Print YAML (same as --format yaml)."),
@@ -37,7 +40,7 @@ def frontier_cmd(
     """Compute-optimal N, D, D/N and loss across a range of budgets."""
     from .. import frontier as fr
     from ..report import to_markdown_table
-    from ..units import format_flops, format_number, format_si
+    from ..units import format_flops, format_money, format_number, format_si
 
     out = resolve_format(json_out, yaml_out, fmt)
     if law is not None and law_file is not None:
@@ -47,22 +50,34 @@ def frontier_cmd(
         raise InputError(f"--points: at most {MAX_POINTS:,} on the command line (use the library for more), got {points}")
     if ":" not in flops and points != 1:
         points = 1
-    result = fr.frontier(fr.budgets(low, high, points), law, law_file=law_file)
+    extra = None
+    if hardware is not None:
+        from ..planner import frontier_cost_columns
+
+        if points > MAX_COSTED_POINTS:
+            raise InputError(f"--points: at most {MAX_COSTED_POINTS} with --hardware (each point runs the cost model), got {points}")
+        extra = frontier_cost_columns(law, hardware, price, law_file=law_file)
+    result = fr.frontier(fr.budgets(low, high, points), law, law_file=law_file, extra_columns=extra)
     if plot_path:
         fr.plot(result, plot_path)
     cols = result.columns()
     names = [k for k in cols if k != "flops_per_token"]
     headers = tuple({"flops": "C (FLOP)", "params": f"N ({result.params_kind})", "tokens": "D (tokens)",
-                     "tokens_per_param": "D/N", "loss": "loss"}.get(k, k) for k in names)
+                     "tokens_per_param": "D/N", "loss": "loss", "gpus": "GPUs", "gpu_hours": "GPU-hours",
+                     "days": "days", "usd": f"$ ({price})"}.get(k, k) for k in names)
 
     def cell(key: str, value: float) -> str:
         if key == "flops":
             return format_flops(value).replace(" FLOP", "")
         if key == "loss":
             return f"{value:.4f}"
-        if key == "tokens_per_param":
+        if key in ("tokens_per_param", "days"):
             return format_number(value)
-        return format_si(value) if key in ("params", "tokens") else format_number(value)
+        if key == "gpus":
+            return str(int(value))
+        if key == "usd":
+            return format_money(value)
+        return format_si(value) if key in ("params", "tokens", "gpu_hours") else format_number(value)
 
     def rows():
         for i in range(len(result)):
