@@ -80,23 +80,27 @@ class Solution:
     flops: float
     evaluations: int
     relative_error: float
+    capped_by_feasibility: bool = False  # the next larger C has no plan at all (e.g. nothing fits memory)
 
 
 def solve_compute(metric: Callable[[float], float], target: float, guess: float, *, rel_tol: float = 1e-4,
                   max_evaluations: int = 60, min_flops: float = 1e12, max_flops: float = 1e45,
-                  x_tol: float = 1e-6) -> Solution:
+                  x_tol: float = 1e-6, infeasible_is: str = "small") -> Solution:
     """The largest C with ``metric(C) <= target`` for increasing ``metric``, in log space.
 
     Secant steps until the root is bracketed, then alternating regula falsi and bisection. The metric may be
     discontinuous (a plan switches to another GPU count or model shape): when the bracket shrinks below
     ``x_tol`` without meeting ``rel_tol``, the lower end (the largest C known to fit the budget) is returned.
-    ``metric`` may raise :class:`InputError` where no plan exists (too little work for the cluster, or a model
-    too small to shape): such a C counts as "too small". When no feasible C fits the budget, the smallest
-    feasible C is returned with its (positive) ``relative_error``; the caller decides.
+    ``metric`` may raise :class:`InputError` where no plan exists: with ``infeasible_is="small"`` such a C
+    counts as too small (too little work for the cluster, a model too small to shape), with ``"large"`` as too
+    large (nothing fits memory on a fixed cluster). When no feasible C fits the budget, the smallest feasible C
+    is returned with its (positive) ``relative_error``; the caller decides.
     """
+    if infeasible_is not in ("small", "large"):
+        raise ValueError("infeasible_is must be 'small' or 'large'")
     x = math.log(guess)
     low: tuple[float, float | None] | None = None  # (log C, residual or None if infeasible), residual < 0
-    high: tuple[float, float] | None = None        # residual > 0
+    high: tuple[float, float | None] | None = None  # residual > 0, or None if infeasible
     last: tuple[float, float] | None = None
     bisect_next = False
     for evaluations in range(1, max_evaluations + 1):
@@ -105,8 +109,10 @@ def solve_compute(metric: Callable[[float], float], target: float, guess: float,
         try:
             residual = math.log(metric(math.exp(x))) - math.log(target)
         except InputError:
-            if low is None or x > low[0]:
+            if infeasible_is == "small" and (low is None or x > low[0]):
                 low = (x, None)
+            if infeasible_is == "large" and (high is None or x < high[0]):
+                high = (x, None)
             last = None
             residual = None
         if residual is not None:
@@ -119,17 +125,19 @@ def solve_compute(metric: Callable[[float], float], target: float, guess: float,
         if low is not None and high is not None:
             if high[0] - low[0] < x_tol:
                 if low[1] is not None:
-                    return Solution(math.exp(low[0]), evaluations, math.expm1(low[1]))
+                    return Solution(math.exp(low[0]), evaluations, math.expm1(low[1]), high[1] is None)
+                if high[1] is None:
+                    raise InputError("no plan exists near this budget")
                 return Solution(math.exp(high[0]), evaluations, math.expm1(high[1]))
-            if bisect_next or low[1] is None:
+            if bisect_next or low[1] is None or high[1] is None:
                 x = 0.5 * (low[0] + high[0])
             else:  # regula falsi on the bracket
                 x = low[0] - low[1] * (high[0] - low[0]) / (high[1] - low[1])
                 x = min(max(x, low[0] + 0.01 * (high[0] - low[0])), high[0] - 0.01 * (high[0] - low[0]))
             bisect_next = not bisect_next
             continue
-        if residual is None:  # infeasible and not yet bracketed from above: go up
-            x += 1.0
+        if residual is None:  # infeasible and not yet bracketed: move away from the infeasible side
+            x += 1.0 if infeasible_is == "small" else -1.0
             continue
         slope = 1.0
         if last is not None and x != last[0]:

@@ -72,12 +72,8 @@ def optimal(flops: float | None = None, law: str | None = None, *, law_file: str
     elif precision not in planner_settings()["precisions"]:
         raise InputError(f"--precision: unknown '{precision}' (choose from auto, "
                          f"{', '.join(planner_settings()['precisions'])})")
-    if budget.kind == "flops":
-        compute = budget.flops * (_multiplier(precision_section) if precision_section else 1.0)
-        evaluation = evaluate(chosen, compute, opts)
-        budget_section = BudgetSection(budget, compute, _flops_binding(budget, evaluation), 1, _precision_note(precision_section))
-    else:
-        evaluation, budget_section = _solve(chosen, budget, opts)
+    if cost:
+        _check_hardware_options(opts)
     inputs = {k: v for k, v in dict(flops=flops, budget_usd=budget_usd, gpu_hours=gpu_hours, gpus=gpus, days=days,
                                      law=chosen.name, law_file=str(law_file) if law_file else None,
                                      hardware=opts.hardware if cost else None, price=price if cost else None,
@@ -85,6 +81,17 @@ def optimal(flops: float | None = None, law: str | None = None, *, law_file: str
                                      unique_tokens=unique_tokens, inference_tokens=inference_tokens,
                                      moe_experts=moe_experts, moe_active=moe_active, hparam_law=hparam_law,
                                      goodput=goodput).items() if v is not None}
+    if budget.kind == "flops":
+        compute = budget.flops * (_multiplier(precision_section) if precision_section else 1.0)
+        try:
+            evaluation = evaluate(chosen, compute, opts)
+        except InputError as exc:
+            if precision_section is not None or _variant_requested(opts):
+                raise
+            return _laws_only(chosen, compute, opts, inputs, budget, str(exc))
+        budget_section = BudgetSection(budget, compute, _flops_binding(budget, evaluation), 1, _precision_note(precision_section))
+    else:
+        evaluation, budget_section = _solve(chosen, budget, opts)
     return _assemble(chosen, evaluation, opts, inputs, budget_section, precision_section)
 
 
@@ -113,6 +120,31 @@ def plan_fixed(params: float, tokens: float, law: str | None = None, *, law_file
 
 
 # -- pieces ------------------------------------------------------------------------------------------------------
+def _check_hardware_options(opts: PlanOptions) -> None:
+    """Typos in hardware, price tier or precision are errors, never a silently different plan."""
+    from .hardware import load_profile
+
+    profile = load_profile(opts.hardware)
+    profile.price(opts.price)
+    if opts.precision != "auto":
+        profile.peak_flops(opts.precision)
+
+
+def _variant_requested(opts: PlanOptions) -> bool:
+    return any(v is not None for v in (opts.unique_tokens, opts.inference_tokens, opts.moe_experts, opts.moe_active))
+
+
+def _laws_only(law: Any, flops: float, opts: PlanOptions, inputs: dict, budget: Budget, reason: str) -> Plan:
+    """A FLOP budget that no real model can be shaped or costed for (far outside every range) still answers
+    with the law's allocation, and says why the rest of the plan is missing."""
+    allocation = law.allocate(flops)
+    comparison = Comparison.of(allocate_all(flops)) if opts.compare else None
+    plan = Plan(inputs=inputs, law=LawSummary.of(law), allocation=allocation, warnings=allocation.warnings,
+                comparison=comparison)
+    plan = plan.with_section(BudgetSection(budget, flops, "FLOPs (given)", 1, ()))
+    return plan.with_warnings(f"laws only: no model shape, hyperparameters or cost for this budget ({reason})")
+
+
 def _check_options(opts: PlanOptions) -> None:
     modes = [name for name, on in (("--unique-tokens", opts.unique_tokens is not None),
                                    ("--inference-tokens", opts.inference_tokens is not None),
@@ -195,7 +227,9 @@ def _solve(law: Any, budget: Budget, opts: PlanOptions) -> tuple[Evaluation, Bud
             raise InputError(f"{profile.name} has no public {opts.price} price; pass --price-per-hour "
                              "or another --price tier")
     settings = planner_settings()
-    solution = solve_compute(metric, target, settings["first_guess"], rel_tol=settings["rel_tol"])
+    # On a fixed cluster, a C with no plan is too large (nothing fits memory); elsewhere, too small.
+    solution = solve_compute(metric, target, settings["first_guess"], rel_tol=settings["rel_tol"],
+                             infeasible_is="large" if budget.kind == "deadline" else "small")
     ev = cache.get(solution.flops) or evaluate(law, solution.flops, opts)
     notes: list[str] = []
     if solution.relative_error > 10 * settings["rel_tol"]:
@@ -204,7 +238,10 @@ def _solve(law: Any, budget: Budget, opts: PlanOptions) -> tuple[Evaluation, Bud
                              f"{budget.gpus} GPUs ({ev.cost.wall_clock_days:.3g} days); give more days")
         raise InputError(f"the budget {budget.describe()} is below the cheapest plan the cost model can make "
                          f"({_metric(budget, ev):.3g})")
-    if solution.relative_error < -10 * settings["rel_tol"]:
+    if solution.capped_by_feasibility and solution.relative_error < -10 * settings["rel_tol"]:
+        notes.append(f"the plan uses {1 + solution.relative_error:.1%} of the budget: a larger model does not "
+                     f"fit in memory on {ev.cost.gpus} {ev.cost.hardware} GPUs")
+    elif solution.relative_error < -10 * settings["rel_tol"]:
         notes.append(f"the plan uses {1 + solution.relative_error:.1%} of the budget: the next larger plan "
                      "switches GPU count or model shape and would exceed it")
     if budget.kind == "usd":
@@ -213,7 +250,10 @@ def _solve(law: Any, budget: Budget, opts: PlanOptions) -> tuple[Evaluation, Bud
         binding = "GPU-hours"
     else:
         binding = f"wall clock: {budget.days:g} days on {ev.cost.gpus} GPUs"
-        if ev.cost.gpus < budget.gpus:
+        if solution.capped_by_feasibility:
+            binding = (f"memory: the largest model that fits on {ev.cost.gpus} {ev.cost.hardware} GPUs "
+                       f"({ev.cost.wall_clock_days:.3g} of {budget.days:g} days)")
+        elif ev.cost.gpus < budget.gpus:
             binding = (f"batch size: only {ev.cost.gpus} of {budget.gpus} GPUs have work at the laws' global batch "
                        f"of {format_si(ev.hyperparameters.batch_tokens)} tokens (critical batch "
                        f"{format_si(ev.hyperparameters.critical.tokens)}); the deadline is met with fewer GPUs")

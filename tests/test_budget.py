@@ -74,3 +74,14 @@ def test_bisect_sign_change_against_closed_form():
         assert bisect_sign_change(lambda x: x * x - target * target, 1e-8, 1e12) == pytest.approx(target, rel=1e-13)
     with pytest.raises(ValueError):
         bisect_sign_change(lambda x: x + 1.0, 1.0, 2.0)
+
+
+def test_infeasible_means_too_large_on_a_fixed_cluster():
+    # Memory-bound: no plan above 1e22, metric below target everywhere feasible -> the largest feasible C.
+    def metric(c):
+        if c > 1e22:
+            raise InputError("does not fit")
+        return c / 1e20
+
+    sol = solve_compute(metric, 1e6, 1e21, infeasible_is="large")
+    assert sol.flops == pytest.approx(1e22, rel=1e-5) and sol.capped_by_feasibility

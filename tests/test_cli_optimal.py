@@ -78,3 +78,17 @@ def test_subprocess_budget_usd():
     proc = run_cli("optimal", "--budget-usd", "1e6", "--json")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["budget"]["kind"] == "usd"
+
+
+def test_budgets_far_outside_every_range_still_answer_with_a_warning():
+    for flops in ("1e10", "1e35"):
+        data = _json("--flops", flops)
+        assert data["allocation"]["params"] > 0 and "cost" not in data
+        assert any("laws only" in w for w in data["warnings"])
+        assert any("extrapolation" in w for w in data["warnings"])
+
+
+def test_memory_bound_deadline_says_so():
+    data = _json("--gpus", "8", "--days", "1000")
+    assert data["budget"]["binding_constraint"].startswith("memory:")
+    assert data["cost"]["days"] <= 1000
