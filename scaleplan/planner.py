@@ -83,12 +83,10 @@ def optimal(flops: float | None = None, law: str | None = None, *, law_file: str
                                      goodput=goodput).items() if v is not None}
     if budget.kind == "flops":
         compute = budget.flops * (_multiplier(precision_section) if precision_section else 1.0)
-        try:
-            evaluation = evaluate(chosen, compute, opts)
-        except InputError as exc:
-            if precision_section is not None or _variant_requested(opts):
-                raise
-            return _laws_only(chosen, compute, opts, inputs, budget, str(exc))
+        beyond = None if precision_section is not None or _variant_requested(opts) else _beyond_models(chosen, compute)
+        if beyond is not None:
+            return _laws_only(chosen, compute, opts, inputs, budget, beyond)
+        evaluation = evaluate(chosen, compute, opts)
         budget_section = BudgetSection(budget, compute, _flops_binding(budget, evaluation), 1, _precision_note(precision_section))
     else:
         evaluation, budget_section = _solve(chosen, budget, opts)
@@ -132,6 +130,20 @@ def _check_hardware_options(opts: PlanOptions) -> None:
 
 def _variant_requested(opts: PlanOptions) -> bool:
     return any(v is not None for v in (opts.unique_tokens, opts.inference_tokens, opts.moe_experts, opts.moe_active))
+
+
+def _beyond_models(law: Any, flops: float) -> str | None:
+    """Why no real model can be built for the law's optimum at ``flops`` (None when one can)."""
+    from .perf.settings import load_defaults
+
+    limits = load_defaults()
+    allocation = law.allocate(flops)
+    for name, value, low, high, unit in (("N", allocation.params, limits.min_params, limits.max_params, "parameters"),
+                                          ("D", allocation.tokens, limits.min_tokens, limits.max_tokens, "tokens")):
+        if not low <= value <= high:
+            return (f"{name} = {value:.3g} {unit} is outside the range the model shape and cost model support "
+                    f"[{low:.3g}, {high:.3g}]")
+    return None
 
 
 def _laws_only(law: Any, flops: float, opts: PlanOptions, inputs: dict, budget: Budget, reason: str) -> Plan:
