@@ -12,6 +12,7 @@ from typing import Iterable
 
 from ..errors import ConfigError, InputError
 from .spec import LawSpec
+from .base import Law
 
 PF_DAY_FLOP = 8.64e19  # 1 PF-day = 1e15 FLOP/s x 86400 s (Kaplan et al. 2020 use PF-days)
 
@@ -51,30 +52,19 @@ class Allocation:
         }
 
 
-class AllocationLaw:
+class AllocationLaw(Law):
     """Common behaviour: range warnings, inversion, metadata. Subclasses implement ``_optimum``."""
 
     has_loss = False
     required: tuple[str, ...] = ()
 
     def __init__(self, spec: LawSpec) -> None:
-        missing = [k for k in self.required if k not in spec.constants]
-        if missing:
-            raise ConfigError(f"{spec.source}: constants.{missing[0]}: required key is missing for kind '{spec.kind}'")
-        self.spec = spec
-        self.c = dict(spec.constants)
+        super().__init__(spec)
+        self._validate()
         self._validate()
 
     def _validate(self) -> None:  # pragma: no cover - overridden where constants need more checks
         pass
-
-    @property
-    def name(self) -> str:
-        return self.spec.name
-
-    @property
-    def params_kind(self) -> str:
-        return self.spec.units.get("N", "total")
 
     @property
     def compute_convention(self) -> str:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 from ..errors import ConfigError, InputError
 from ..units import format_number, format_si
 from .spec import LawSpec
+from .base import Law
 
 if TYPE_CHECKING:  # pragma: no cover
     from .hparams import HparamInputs
@@ -39,27 +40,13 @@ class Estimate:
                 "citation": self.citation, "verification": self.verification, "warnings": list(self.warnings)}
 
 
-class HparamLaw:
+class HparamLaw(Law):
     """Common behaviour: constants, metadata, fitted-range warnings. LR/batch laws override ``lr``/``batch``."""
 
     required: tuple[str, ...] = ()
     gives_lr = False
     gives_batch = False
 
-    def __init__(self, spec: LawSpec) -> None:
-        missing = [k for k in self.required if k not in spec.constants]
-        if missing:
-            raise ConfigError(f"{spec.source}: constants.{missing[0]}: required key is missing for kind '{spec.kind}'")
-        self.spec = spec
-        self.c = dict(spec.constants)
-
-    @property
-    def name(self) -> str:
-        return self.spec.name
-
-    @property
-    def params_kind(self) -> str:
-        return self.spec.units.get("N", "total")
 
     def estimate(self, value: float, formula: str, unit: str = "", warnings: tuple[str, ...] = ()) -> Estimate:
         return Estimate(value, self.name, formula, self.spec.citation, self.spec.verification.label(), unit, warnings)

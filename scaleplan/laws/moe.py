@@ -26,6 +26,7 @@ from typing import Any
 from ..errors import ConfigError, InputError
 from ..units import format_si
 from .spec import LawSpec
+from .base import Law
 
 DEFAULT_MOE_LAW = "krajewski-2024"
 DEFAULT_EXPERT_FRACTION = 2.0 / 3.0  # FFN share of a dense layer's parameters: 8 d^2 / 12 d^2
@@ -71,19 +72,9 @@ def moe_config(experts: Any, active: Any, *, expert_fraction: float = DEFAULT_EX
     return MoEConfig(values["--experts"], values["--active"], expert_fraction, granularity)
 
 
-class MoELaw:
+class MoELaw(Law):
     required: tuple[str, ...] = ()
 
-    def __init__(self, spec: LawSpec) -> None:
-        missing = [k for k in self.required if k not in spec.constants]
-        if missing:
-            raise ConfigError(f"{spec.source}: constants.{missing[0]}: required key is missing for kind '{spec.kind}'")
-        self.spec = spec
-        self.c = dict(spec.constants)
-
-    @property
-    def name(self) -> str:
-        return self.spec.name
 
     def reduced(self, config: MoEConfig) -> tuple[float, float, float, float, float]:
         """(E', A', alpha', B', beta') of the law in N_active for a fixed architecture."""

@@ -23,6 +23,7 @@ from typing import Any, Mapping
 
 from ..errors import ConfigError, InputError
 from ..units import format_flops, format_si
+from .base import Law
 from .spec import LawSpec
 
 DEFAULT_PRECISION_LAW = "kumar-2024"
@@ -43,20 +44,16 @@ class PrecisionFormat:
                 "kv_bits": self.kv}
 
 
-class PrecisionLaw:
+class PrecisionLaw(Law):
     """Kumar et al.'s effective-parameter law, built from a LawSpec of category ``precision``."""
 
     required = ("gamma_w", "gamma_a", "gamma_kv")
 
     def __init__(self, spec: LawSpec) -> None:
-        missing = [k for k in self.required if k not in spec.constants]
-        if missing:
-            raise ConfigError(f"{spec.source}: constants.{missing[0]}: required key is missing for kind '{spec.kind}'")
+        super().__init__(spec)
         for key in self.required:
             if spec.constants[key] <= 0:
                 raise ConfigError(f"{spec.source}: constants.{key}: must be positive, got {spec.constants[key]}")
-        self.spec = spec
-        self.c = dict(spec.constants)
         self.formats = self._formats(spec)
 
     @staticmethod
@@ -78,10 +75,6 @@ class PrecisionLaw:
                 raise ConfigError(f"{spec.source}: constants.bits.{name}.{missing[0]}: required key is missing")
             formats[name] = PrecisionFormat(name, bits["w"], bits["a"], bits["kv"])
         return formats
-
-    @property
-    def name(self) -> str:
-        return self.spec.name
 
     def format(self, name: str) -> PrecisionFormat:
         try:

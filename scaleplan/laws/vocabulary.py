@@ -19,21 +19,18 @@ from dataclasses import dataclass, field
 
 from ..errors import ConfigError, InputError
 from ..units import format_flops, format_si
+from .base import Law
 from .spec import LawSpec
 
 DEFAULT_VOCAB_LAW = "tao-2024"
 
 
-class VocabularyLaw:
+class VocabularyLaw(Law):
     required = ("a1_ln_k_nnv", "a1_exp_nnv", "a1_ln_k_nv", "a1_exp_nv", "a2_nv0", "a2_nnv0", "a2_exp",
                 "A1", "A2", "B", "E", "alpha1", "alpha2", "beta")
 
     def __init__(self, spec: LawSpec) -> None:
-        missing = [k for k in self.required if k not in spec.constants]
-        if missing:
-            raise ConfigError(f"{spec.source}: constants.{missing[0]}: required key is missing for kind '{spec.kind}'")
-        self.spec = spec
-        self.c = dict(spec.constants)
+        super().__init__(spec)
         table = []
         for key, width in spec.constants.items():
             if key.startswith("d_upto."):
@@ -45,10 +42,6 @@ class VocabularyLaw:
         if not table or table[-1][0] != math.inf and max(b for b, _ in table) != math.inf:
             raise ConfigError(f"{spec.source}: constants.d_upto.inf: required key is missing (width beyond the table)")
         self.d_table = tuple(sorted(table))
-
-    @property
-    def name(self) -> str:
-        return self.spec.name
 
     def width(self, non_vocab_params: float) -> float:
         """Embedding width d for N_nv (utils.Nnv_to_d: first bound with N_nv <= bound)."""
