@@ -14,6 +14,7 @@ PROVIDERS: list[str] = [
     "scaleplan.validation.law_checks:cases",
     "scaleplan.validation.calibration_checks:cases",
     "scaleplan.validation.hparam_checks:cases",
+    "scaleplan.validation.planner_law_checks:cases",
 ]
 
 
