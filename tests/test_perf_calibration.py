@@ -51,7 +51,40 @@ def test_llama_405b_mfu_band_and_gpu_hours(results):
 def test_known_miss_reasons_are_attached(results):
     for r in results:
         if not r.passed:
-            assert "known miss:" in r.source
+            assert "known miss:" in r.source and r.note
+
+
+def test_llm_foundry_rows_run_the_readme_layout(results):
+    """Micro-batch and accumulation are the README's MicroBatchSize / GradAccum columns (e.g. fp8 3b: 10 x 6)."""
+    rows = {tuple(r[:5]): r for r in cc.load_cases().raw("llm_foundry")["rows"]}
+    assert rows[("h100-sxm", "fp8", "3b", 2048, 8)][6:8] == [10, 6]
+    assert rows[("a100-80gb", "bf16", "13b", 2048, 8)][6:8] == [2, 3]
+
+
+def test_megatron_core_runs_with_tp_comm_overlap():
+    assert cc.load_cases().sub("megatron_core_h100").raw("tp_comm_overlap") is True
+
+
+def test_validate_marks_known_misses(monkeypatch):
+    from conftest import cli
+
+    from scaleplan import validation
+
+    monkeypatch.setattr(validation, "PROVIDERS", ["test_perf_calibration:_known_miss_cases"])
+    code, out, err = cli("validate", "--format", "markdown")
+    assert code == 1 and "FAIL (known miss)" in out and "documented reason" in out and err.startswith("error:")
+    code, out, _ = cli("validate", "--json")
+    import json
+
+    data = json.loads(out)
+    assert code == 1 and data["known_misses"] == 1 and data["cases"][0]["note"] == "documented reason"
+
+
+def _known_miss_cases():
+    from scaleplan.validation import CaseResult
+
+    return [CaseResult("demo", "miss", "x", 1.0, 2.0, 0.01, "src", note="documented reason"),
+            CaseResult("demo", "ok", "x", 1.0, 1.0, 0.01, "src")]
 
 
 def test_validate_cli_shows_cost_cases():
@@ -77,7 +110,8 @@ def test_cases_match_the_shared_reference(shared_dir):
         assert mine[-1] == row["mfu"] and mine[4:8] == [row["tp"], row["pp"], row["dp"], row["batch"]]
     foundry = {(r["gpu"], r["precision"], r["model"], r["seq"], r["gpus"]): r["mfu"] for r in bench["bench-llm-foundry"]["rows"]}
     names = {"h100-sxm": "H100 80GB", "a100-80gb": "A100 80GB", "a100-40gb": "A100 40GB"}
-    for hw, prec, model, seq, gpus, _, mfu in ours.raw("llm_foundry")["rows"]:
+    for hw, prec, model, seq, gpus, _, micro_batch, accum, mfu in ours.raw("llm_foundry")["rows"]:
         assert foundry[(names[hw], prec, model, seq, gpus)] == mfu
+        assert micro_batch >= 1 and accum >= 1
     run = next(r for r in ref["runs"] if r["id"] == "llama31-405b")
     assert ours.sub("llama31_405b").number("gpu_hours") == run["accelerator_hours"]

@@ -145,9 +145,12 @@ def _days(ctx: _Context, result: SearchResult, goodput: float) -> float:
     return steps * result.step_total / goodput / 86400.0
 
 
-def choose_gpus(ctx: _Context, goodput: float) -> tuple[int, SearchResult, str, tuple[str, ...]]:
-    """The GPU-count rule (module docstring). Returns (gpus, search result, why, warnings)."""
+def choose_gpus(ctx: _Context, goodput: float, target_days: float | None = None
+                ) -> tuple[int, SearchResult, str, tuple[str, ...]]:
+    """The GPU-count rule (module docstring); ``target_days`` overrides the configured deadline.
+    Returns (gpus, search result, why, warnings)."""
     d = ctx.defaults
+    target = d.target_days if target_days is None else float(target_days)
     node = ctx.profile.accelerators_per_node
     previous: tuple[float, int, SearchResult] | None = None
     gpus = node
@@ -155,8 +158,8 @@ def choose_gpus(ctx: _Context, goodput: float) -> tuple[int, SearchResult, str, 
         result = search(ctx.workload, gpus, ctx.profile, ctx.precision, ctx.curve, d, ctx.spec)
         if result is not None:
             days = _days(ctx, result, goodput)
-            if days <= d.target_days:
-                why = (f"smallest count (node size {node} x 2^k) that finishes within {d.target_days:g} days "
+            if days <= target:
+                why = (f"smallest count (node size {node} x 2^k) that finishes within {target:g} days "
                        f"({days:.1f} days); fewer GPUs are cheaper per token, more would finish sooner")
                 return gpus, result, why, ()
             if previous is not None and previous[0] / days < d.min_doubling_speedup:
@@ -168,20 +171,20 @@ def choose_gpus(ctx: _Context, goodput: float) -> tuple[int, SearchResult, str, 
             d.max_gpus, explain_infeasible(ctx.workload, node, ctx.profile, ctx.precision, ctx.curve, d, ctx.spec)))
     days, gpus, result = previous
     why = (f"knee of the scaling curve: doubling beyond {gpus} GPUs speeds the run up by less than "
-           f"{d.min_doubling_speedup:g}x, and no count finishes within {d.target_days:g} days")
-    return gpus, result, why, (f"the run takes {days:.0f} days on {gpus} GPUs (target {d.target_days:g} days); "
+           f"{d.min_doubling_speedup:g}x, and no count finishes within {target:g} days")
+    return gpus, result, why, (f"the run takes {days:.0f} days on {gpus} GPUs (target {target:g} days); "
                                "give --gpus, a larger --batch-tokens or a faster accelerator",)
 
 
 def _context(shape: ModelShape, tokens: float, profile, *, global_batch_tokens, seq_len, precision, layout,
-             total_params, expert_parallel, attention, sequence_parallel=True) -> _Context:
+             total_params, expert_parallel, attention, sequence_parallel=True, tp_comm_overlap=False) -> _Context:
     defaults = load_defaults()
     prof = load_profile(profile)
     prec = load_precision(precision)
     prof.peak_flops(prec.peak)  # clear error when the profile lacks this precision (e.g. fp8 on A100)
     w = make_workload(shape, tokens, defaults, seq_len=seq_len, global_batch_tokens=global_batch_tokens,
                       total_params=total_params, expert_parallel=expert_parallel, attention=attention,
-                      sequence_parallel=sequence_parallel)
+                      sequence_parallel=sequence_parallel, tp_comm_overlap=tp_comm_overlap)
     return _Context(w, prof, prec, efficiency_for(prof, prec.peak), defaults, layout or LayoutSpec())
 
 
@@ -207,15 +210,17 @@ def estimate_cost(shape: ModelShape, tokens: float, profile: str | HardwareProfi
                   precision: str = "bf16", price_tier: str = "on-demand", layout: LayoutSpec | None = None,
                   goodput: float | None = None, total_params: float | None = None, expert_parallel: int = 1,
                   attention: str = "flash", sequence_parallel: bool = True, price_per_hour: float | None = None,
-                  pue: float | None = None) -> Cost:
+                  pue: float | None = None, target_days: float | None = None, tp_comm_overlap: bool = False) -> Cost:
     """Cost of training ``shape`` on ``tokens`` tokens on ``profile`` (default H100 SXM).
 
     ``total_params`` > shape.total_params models a mixture of experts: FLOPs from the (active) shape,
     memory and gradient traffic from the total, expert weights sharded over ``expert_parallel``.
+    ``tp_comm_overlap`` models TP collectives pipelined with their GEMMs (Megatron-Core ``--tp-comm-overlap``,
+    Transformer Engine userbuffers; needs sequence parallelism); off by default.
     """
     ctx = _context(shape, tokens, profile, global_batch_tokens=global_batch_tokens, seq_len=seq_len,
                    precision=precision, layout=layout, total_params=total_params, expert_parallel=expert_parallel,
-                   attention=attention, sequence_parallel=sequence_parallel)
+                   attention=attention, sequence_parallel=sequence_parallel, tp_comm_overlap=tp_comm_overlap)
     d = ctx.defaults
     good = d.goodput if goodput is None else float(goodput)
     if not (0 < good <= 1):
@@ -225,7 +230,9 @@ def estimate_cost(shape: ModelShape, tokens: float, profile: str | HardwareProfi
         raise InputError(f"--price-per-hour: must be positive, got {price_per_hour}")
     warnings: list[str] = []
     if gpus is None:
-        gpus, result, gpus_reason, extra = choose_gpus(ctx, good)
+        if target_days is not None and not (math.isfinite(target_days) and target_days > 0):
+            raise InputError(f"--days: must be positive, got {target_days}")
+        gpus, result, gpus_reason, extra = choose_gpus(ctx, good, target_days)
         warnings.extend(extra)
     else:
         gpus = check_gpu_count(gpus, ctx.profile)

@@ -19,7 +19,7 @@ from .workload import Workload
 GIB = 2.0**30
 _PART_LABEL = {
     "compute": "compute (GEMMs, attention, element-wise, recompute)",
-    "tp_comm": "exposed TP communication (not overlapped)",
+    "tp_comm": "exposed TP communication",
     "pp_comm": "exposed pipeline send/receive",
     "bubble": "pipeline bubble (p - 1)/(v m)",
     "dp_comm": "exposed DP/ZeRO communication (after overlap)",
@@ -86,7 +86,9 @@ def build_cost(w: Workload, profile: HardwareProfile, precision: Precision, curv
         f"PUE {pue:.2f}; average power {defaults.power_fraction:.0%} of rated ({defaults.power_source})",
         f"efficiency curve '{curve.name}': GEMM ceiling {curve.matmul_max:.0%} of the dense {precision.peak} peak"
         + ("" if curve.calibrated else " (uncalibrated)"),
-        f"{w.attention} attention kernels; sequence parallelism with TP; AdamW with fp32 master weights",
+        f"{w.attention} attention kernels; sequence parallelism with TP"
+        + ("; TP communication pipelined with GEMMs (--tp-comm-overlap)" if w.tp_comm_overlap
+           else "; TP communication not overlapped") + "; AdamW with fp32 master weights",
     )
     return Cost(
         hardware=profile.name, hardware_title=profile.title, precision=precision.name, gpus=gpus,

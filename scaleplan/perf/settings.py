@@ -26,6 +26,7 @@ class Precision:
     activation_bytes: float
     fsdp_reduce_bytes: float
     cast_bytes: float
+    elementwise_bytes: float    # bytes per element moved by the non-GEMM (memory-bound) kernels
     source: str
 
 
@@ -80,6 +81,7 @@ class PerfDefaults:
     overlap_dp: float
     overlap_fsdp: float
     overlap_tp: float
+    overlap_tp_pipelined: float
     overlap_pp: float
     max_params: float
     min_params: float
@@ -135,6 +137,7 @@ def load_defaults() -> PerfDefaults:
         optimizer_bytes=opt.number("bytes_per_param", positive=True),
         overlap_dp=overlap.number("data_parallel"), overlap_fsdp=overlap.number("fsdp"),
         overlap_tp=overlap.number("tensor_parallel"), overlap_pp=overlap.number("pipeline_p2p"),
+        overlap_tp_pipelined=overlap.number("tensor_parallel_pipelined"),
         max_params=limits.number("max_params", positive=True), min_params=limits.number("min_params", positive=True),
         max_tokens=limits.number("max_tokens", positive=True), min_tokens=limits.number("min_tokens", positive=True),
         max_seq_len=int(limits.number("max_seq_len", positive=True)),
@@ -153,6 +156,7 @@ def _precisions() -> dict[str, Precision]:
             activation_bytes=p.number("activation_bytes", positive=True),
             fsdp_reduce_bytes=p.number("fsdp_reduce_bytes", positive=True),
             cast_bytes=p.number("cast_bytes_per_gemm_input"), source=p.text("source"),
+            elementwise_bytes=p.number("elementwise_bytes", positive=True),
         )
     return out
 

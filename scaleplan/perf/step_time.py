@@ -7,14 +7,17 @@ Per micro-batch and transformer layer (a stage holds ceil(L / p) of them):
   dependence follows Calculon's efficiency-vs-op-size idea). Backward = 2 x forward.
 * attention core (QKᵀ and AV, 4·b·s²·d_attn / t FLOPs forward): Flash kernels at the attention_max curve,
   unfused kernels at the GEMM curve plus the memory-bound s x s softmax traffic.
-* memory-bound element-wise kernels (norms, residuals, rotary, SwiGLU, cross-entropy): bytes / HBM bandwidth.
+* memory-bound element-wise kernels (norms, residuals, rotary, SwiGLU, cross-entropy): bytes / HBM bandwidth,
+  at the precision's element-wise bytes (bf16 even in fp8/fp4 training: only GEMM operands are cast).
 * recompute: full re-runs the layer forward (and its TP collectives); selective re-runs the attention core.
 * TP (sequence parallel): 2 all-gathers + 2 reduce-scatters of M·h activations per layer forward, as many
-  backward, over the intra-node link; exposed (1 - overlap.tensor_parallel).
+  backward, over the intra-node link; exposed (1 - overlap.tensor_parallel), or, with TP communication
+  overlap (Megatron-Core --tp-comm-overlap), max(comm x (1 - overlap.tensor_parallel_pipelined), comm - GEMMs).
 * PP: activations sent to the next stage per micro-batch and virtual stage; bubble (p - 1) / v micro-batch times.
 * DP: ZeRO-0 all-reduce, ZeRO-1 reduce-scatter + all-gather once per step; ZeRO-2 reduce-scatter per
   micro-batch; ZeRO-3 all-gather (forward and backward) + reduce-scatter per micro-batch. Over the intra-node
-  link when the DP group fits in the scale-up domain, else the scale-out NIC. Overlapped with compute up to
+  link when the DP group fits in the scale-up domain, else the NICs of its members in each node (one ring
+  channel per NIC; a single NIC per ring when TP fills the node). Overlapped with compute up to
   overlap.data_parallel / overlap.fsdp; only the rest is exposed.
 * optimizer: fused AdamW over the local optimizer shard, memory-bound.
 """
@@ -77,7 +80,7 @@ def _layer_forward(w: Workload, grid: LayoutGrid, peak: float, attention_peak: f
                       + (defaults.ew_ffn if w.shape.ffn_kind == "swiglu" else defaults.ew_ffn_gelu) * w.shape.ffn_hidden)
     # Norms and residual adds are split over TP ranks only with sequence parallelism; else replicated.
     hidden_split = t if w.sequence_parallel else 1.0
-    elementwise = m * (defaults.ew_hidden * h / hidden_split + split_elements / t) * precision.activation_bytes / bandwidth
+    elementwise = m * (defaults.ew_hidden * h / hidden_split + split_elements / t) * precision.elementwise_bytes / bandwidth
     if w.attention == "flash":
         executed = attn_flops * defaults.flash_causal_fraction
         attention = gemm_seconds(executed, attention_peak, curve, curve.attention_max)
@@ -116,7 +119,14 @@ def step_arrays(w: Workload, grid: LayoutGrid, profile: HardwareProfile, precisi
     tokens_mb = (grid.mb * w.seq_len).astype(float)
     tp_volume = tokens_mb * w.hidden * precision.activation_bytes
     collectives = 8.0 + np.where(grid.recompute == 2, 4.0, 0.0)  # AG/RS per layer: 4 forward, 4 backward
-    tp_layer = collectives * _ring_seconds(tp_volume, t, intra) * (1.0 - defaults.overlap_tp)
+    tp_raw = collectives * _ring_seconds(tp_volume, t, intra)
+    if w.tp_comm_overlap:
+        # Pipelined with the layer's GEMMs (forward, backward, recomputed forward): one chunk stays exposed,
+        # and whatever outlasts the GEMMs cannot hide.
+        gemm_window = gemm * (3.0 + np.where(grid.recompute == 2, 1.0, 0.0))
+        tp_layer = np.maximum(tp_raw * (1.0 - defaults.overlap_tp_pipelined), tp_raw - gemm_window)
+    else:
+        tp_layer = tp_raw * (1.0 - defaults.overlap_tp)
 
     logit_flops = 2.0 * tokens_mb * w.hidden * w.shape.vocab_size / t
     logits = 3.0 * gemm_seconds(logit_flops, peak, curve, half_scale=peak / attention_peak) + tokens_mb * w.shape.vocab_size / t * defaults.ce_bytes / hbm
@@ -139,7 +149,11 @@ def step_arrays(w: Workload, grid: LayoutGrid, profile: HardwareProfile, precisi
     # Data parallel: parameters of this rank's stage (TP-split). Gradient reduce-scatters hide behind the
     # backward pass, parameter all-gathers behind the forward pass, up to the configured overlap.
     params = params_per_gpu(w, grid)
-    dp_bandwidth = np.where(t * d <= domain, intra, inter)
+    # A DP group spanning nodes: NCCL runs one ring channel per NIC, each crossing a node boundary through a
+    # different NIC, so the group's g members inside one scale-up domain (TP innermost, DP next) share g NICs'
+    # bandwidth; capped by the intra-node link. g = 1 when TP fills the node (then one NIC per ring).
+    per_node = np.clip(domain // np.maximum(t, 1), 1, np.maximum(d, 1)).astype(float)
+    dp_bandwidth = np.where(t * d <= domain, intra, np.minimum(intra, inter * per_node))
     grad_bytes = np.where(grid.zero >= 3, precision.fsdp_reduce_bytes, precision.grad_bytes)
     reduce = _ring_seconds(params * grad_bytes, d, dp_bandwidth)           # one reduce-scatter of the grads
     gather = _ring_seconds(params * precision.weight_bytes, d, dp_bandwidth)  # one all-gather of the weights

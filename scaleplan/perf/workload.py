@@ -26,6 +26,7 @@ class Workload:
     expert_parallel: int = 1
     attention: str = "flash"      # "flash" (fused, O(s) memory) or "unfused" (materialised s x s scores)
     sequence_parallel: bool = True  # with TP, norms/residuals split over the sequence (Korthikanti et al. 2022)
+    tp_comm_overlap: bool = False   # TP collectives pipelined with their GEMMs (Megatron-Core --tp-comm-overlap)
 
     # -- shape-derived sizes -----------------------------------------------------------------------
     @property
@@ -74,7 +75,8 @@ class Workload:
 
 def make_workload(shape: ModelShape, tokens: float, defaults: PerfDefaults, *, seq_len: int | None = None,
                   global_batch_tokens: float | None = None, total_params: float | None = None,
-                  expert_parallel: int = 1, attention: str = "flash", sequence_parallel: bool = True) -> Workload:
+                  expert_parallel: int = 1, attention: str = "flash", sequence_parallel: bool = True,
+                  tp_comm_overlap: bool = False) -> Workload:
     """Validate the request (absurd N, D, sequence length or batch -> one-line InputError)."""
     seq = int(seq_len or shape.seq_len)
     if seq <= 0 or seq > defaults.max_seq_len:
@@ -101,6 +103,8 @@ def make_workload(shape: ModelShape, tokens: float, defaults: PerfDefaults, *, s
         raise InputError(f"--expert-parallel: must be a positive whole number, got {expert_parallel}")
     if attention not in ("flash", "unfused"):
         raise InputError(f"attention kernel must be 'flash' or 'unfused', got {attention!r}")
+    if tp_comm_overlap and not sequence_parallel:
+        raise InputError("TP communication overlap needs sequence parallelism (Megatron-Core asserts the same)")
     return Workload(shape=shape, tokens=tokens, seq_len=seq, batch_tokens=batch, total_params=n,
                     expert_parallel=int(expert_parallel), attention=attention,
-                    sequence_parallel=bool(sequence_parallel))
+                    sequence_parallel=bool(sequence_parallel), tp_comm_overlap=bool(tp_comm_overlap))

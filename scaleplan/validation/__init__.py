@@ -28,6 +28,7 @@ class CaseResult:
     tolerance: float  # relative
     source: str
     must_differ: bool = False  # the check passes when the error EXCEEDS the tolerance
+    note: str = ""             # why a failing case is a documented known miss ("" = not one)
 
     @property
     def error(self) -> float:
