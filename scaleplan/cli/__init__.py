@@ -17,19 +17,21 @@ except ImportError:  # pragma: no cover - depends on the installed typer
 
 from ..errors import ScaleplanError
 
-# Each module defines ``register(app)``; add a line here to add a command.
-COMMANDS: list[str] = [
-    "scaleplan.cli.optimal_cmd",
-    "scaleplan.cli.laws_cmd",
-    "scaleplan.cli.validate_cmd",
-    "scaleplan.cli.cost_cmd",
-    "scaleplan.cli.hparams_cmd",
-    "scaleplan.cli.plan_cmd",
-    "scaleplan.cli.check_cmd",
-    "scaleplan.cli.diff_cmd",
-    "scaleplan.cli.fit_cmd",
-    "scaleplan.cli.frontier_cmd",
-]
+# command name -> module defining ``register(app)``; add a line here to add a command. Only the module of the
+# command being run is imported (start-up time), every one of them for help and unknown names.
+COMMANDS: dict[str, str] = {
+    "optimal": "scaleplan.cli.optimal_cmd",
+    "laws": "scaleplan.cli.laws_cmd",
+    "validate": "scaleplan.cli.validate_cmd",
+    "cost": "scaleplan.cli.cost_cmd",
+    "hardware": "scaleplan.cli.hardware_cmd",
+    "hparams": "scaleplan.cli.hparams_cmd",
+    "plan": "scaleplan.cli.plan_cmd",
+    "check": "scaleplan.cli.check_cmd",
+    "diff": "scaleplan.cli.diff_cmd",
+    "fit": "scaleplan.cli.fit_cmd",
+    "frontier": "scaleplan.cli.frontier_cmd",
+}
 
 app = typer.Typer(
     name="scaleplan",
@@ -41,8 +43,10 @@ app = typer.Typer(
 )
 
 
-def _register() -> None:
-    for name in COMMANDS:
+def _register(argv: list[str]) -> None:
+    first = next((a for a in argv if not a.startswith("-")), None)
+    modules = [COMMANDS[first]] if first in COMMANDS else list(dict.fromkeys(COMMANDS.values()))
+    for name in modules:
         import_module(name).register(app)
 
 
@@ -67,7 +71,7 @@ def _fail(message: str, code: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    _register()
+    _register(sys.argv[1:] if argv is None else argv)
     try:
         result = app(args=argv, prog_name="scaleplan", standalone_mode=False)
     except ScaleplanError as exc:

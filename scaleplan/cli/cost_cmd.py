@@ -138,8 +138,4 @@ def cost(
 
 
 def register(app: typer.Typer) -> None:
-    """Registers ``cost`` and its companion ``hardware list|show`` (one COMMANDS entry for both)."""
-    from .hardware_cmd import register as register_hardware
-
     app.command("cost")(cost)
-    register_hardware(app)
