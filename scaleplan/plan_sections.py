@@ -136,3 +136,39 @@ class Uncertainty:
             rows.append(("cost (all price tiers)", f"{format_money(low)} - {format_money(high)}",
                          "cheapest tier, low band to dearest tier, high band"))
         return rows
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Which data files made this plan, with content hashes, so a diff of two plan files shows a changed law
+    constant or hardware price even when the scaleplan version is the same."""
+
+    key: ClassVar[str] = "provenance"
+    title: ClassVar[str] = "Provenance"
+
+    files: tuple[tuple[str, str, str], ...]  # (role, path, sha256)
+
+    @classmethod
+    def of(cls, roles: dict[str, str]) -> "Provenance":
+        import hashlib
+        from pathlib import Path
+
+        from .config import configs_dir
+
+        root = configs_dir()
+        rows = []
+        for role, path in roles.items():
+            file = Path(path).resolve()
+            digest = hashlib.sha256(file.read_bytes()).hexdigest() if file.is_file() else ""
+            try:
+                shown = "configs/" + file.relative_to(root.resolve()).as_posix()
+            except ValueError:
+                shown = str(file)
+            rows.append((role, shown, digest))
+        return cls(tuple(rows))
+
+    def to_dict(self) -> dict:
+        return {role: {"file": path, "sha256": digest} for role, path, digest in self.files}
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        return [(role, path, f"sha256 {digest[:12]}") for role, path, digest in self.files]

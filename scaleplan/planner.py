@@ -19,7 +19,7 @@ from .errors import InputError
 from .laws import registry
 from .laws.allocation import Allocation
 from .plan import Comparison, LawSummary, Plan
-from .plan_sections import Uncertainty
+from .plan_sections import Provenance, Uncertainty
 from .units import format_money, format_si
 
 
@@ -350,6 +350,20 @@ def _vocabulary(ev: Evaluation) -> tuple[Any | None, str | None]:
         return None, f"vocabulary: {exc}"
 
 
+def _provenance(law: Any, ev: Evaluation, opts: PlanOptions) -> Provenance:
+    roles = {"allocation law": law.spec.source}
+    if ev.hyperparameters is not None:
+        roles["hyperparameter law"] = registry.get_spec(ev.hyperparameters.law).source
+    if ev.cost is not None:
+        from .hardware import load_profile
+
+        roles["hardware profile"] = load_profile(opts.hardware).path
+        for name in ("defaults", "efficiency", "precision"):
+            roles[f"cost model {name}"] = str(configs_dir() / "perf" / f"{name}.yaml")
+    roles["planner defaults"] = str(configs_dir() / "planner.yaml")
+    return Provenance.of(roles)
+
+
 def _assemble(law: Any, ev: Evaluation, opts: PlanOptions, inputs: dict, budget_section: BudgetSection,
               precision_section: Any) -> Plan:
     uncertainty, comparison = _uncertainty(ev, opts)
@@ -366,7 +380,7 @@ def _assemble(law: Any, ev: Evaluation, opts: PlanOptions, inputs: dict, budget_
     vocabulary, vocab_warning = _vocabulary(ev)
     if vocabulary is not None:
         plan = plan.with_section(vocabulary)
-    plan = plan.with_section(uncertainty)
+    plan = plan.with_section(uncertainty).with_section(_provenance(law, ev, opts))
     extra = list(ev.warnings) + list(getattr(ev.variant, "warnings", ()) or ()) + list(ev.hyperparameters.warnings)
     if precision_section is not None:
         extra += list(precision_section.warnings)

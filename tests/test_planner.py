@@ -16,7 +16,7 @@ def plan_1e23():
 
 def test_full_plan_has_every_section(plan_1e23):
     keys = [s.key for s in plan_1e23.sections]
-    assert keys == ["budget", "model", "hyperparameters", "cost", "vocabulary", "uncertainty"]
+    assert keys == ["budget", "model", "hyperparameters", "cost", "vocabulary", "uncertainty", "provenance"]
     data = plan_1e23.to_dict()
     assert data["cost"]["gpu_hours"] > 0 and data["cost"]["usd"]["on_demand"] > 0
     assert data["hyperparameters"]["lr"]["value"] > 0 if "lr" in data["hyperparameters"] else True
@@ -151,3 +151,10 @@ def test_json_is_finite_everywhere(plan_1e23):
     text = to_json(plan_1e23.to_dict())
     assert "NaN" not in text and "Infinity" not in text
     assert math.isfinite(plan_1e23.section("cost").mfu)
+
+
+def test_provenance_names_every_data_file_with_a_hash(plan_1e23):
+    prov = plan_1e23.to_dict()["provenance"]
+    assert prov["allocation law"]["file"] == "configs/laws/allocation/epoch-2024.yaml"
+    assert prov["hardware profile"]["file"] == "configs/hardware/h100-sxm.yaml"
+    assert all(len(entry["sha256"]) == 64 for entry in prov.values())
