@@ -352,7 +352,9 @@ def _vocabulary(ev: Evaluation) -> tuple[Any | None, str | None]:
 
 def _provenance(law: Any, ev: Evaluation, opts: PlanOptions) -> Provenance:
     roles = {"allocation law": law.spec.source}
-    if ev.hyperparameters is not None:
+    if opts.hparam_law and opts.hparam_law.endswith((".yaml", ".yml")):
+        roles["hyperparameter law"] = opts.hparam_law
+    elif ev.hyperparameters is not None:
         roles["hyperparameter law"] = registry.get_spec(ev.hyperparameters.law).source
     if ev.cost is not None:
         from .hardware import load_profile

@@ -161,6 +161,15 @@ def test_hparams_mode_fits_lr_and_batch_laws(tmp_path):
     intervals = spec.extra["fit"]["bootstrap"]["intervals"]
     assert intervals["b"][0] <= c["b"] <= intervals["b"][1]
     assert spec.extra["fit"]["kept"] < len(rows)
+    # The fitted file plans: `hparams --law FILE` and `optimal --hparam-law FILE` use it.
+    code, stdout, stderr = cli("hparams", "--non-embedding-N", "1e9", "--D", "1e11", "--law", str(out), "--json")
+    assert code == 0, stderr
+    data = json.loads(stdout)["hyperparameters"]
+    # The sweep was drawn from Step Law with N as given (total); at N = 1e9, D = 1e11 it gives 1.632e-3 / 1.108e6.
+    assert data["law"] == spec.name
+    assert data["batch"]["tokens"] == pytest.approx(1.108e6, rel=0.05)
+    code, stdout, stderr = cli("optimal", "--flops", "1e21", "--hparam-law", str(out), "--json")
+    assert code == 0, stderr
 
 
 def test_plot_without_matplotlib_is_a_one_line_error(runs_csv, tmp_path, monkeypatch):

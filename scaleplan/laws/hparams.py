@@ -62,9 +62,18 @@ def hparam_law_names() -> list[str]:
 
 
 def resolve_law(name: str | None) -> HparamLaw:
-    """The LR/batch law ``name``; ``deepseek-2024`` also finds ``deepseek-2024-hparams`` (the paper's name)."""
+    """The LR/batch law ``name``; ``deepseek-2024`` also finds ``deepseek-2024-hparams`` (the paper's name).
+    A path to a YAML file (e.g. from ``scaleplan fit --hparams``) loads that law."""
     if name is None:
         name = DEFAULT_HPARAM_LAW
+    if name.endswith((".yaml", ".yml")):
+        from .spec import load_law_file
+
+        spec = load_law_file(name)
+        law = build_hparam_law(spec) if spec.category == CATEGORY else None
+        if law is None or not (law.gives_lr and law.gives_batch):
+            raise InputError(f"{name}: not a learning-rate/batch law (category {spec.category}, kind {spec.kind})")
+        return law
     names = hparam_law_names()
     for candidate in (name, f"{name}-hparams"):
         if candidate in names:

@@ -329,6 +329,36 @@ class AdamBetas(HparamLaw):
     required = ("beta1", "beta2", "beta2_small_batch", "beta2_small_batch_high", "small_batch_tokens")
 
 
+class FittedLrBatch(HparamLaw):
+    """A law fitted by ``scaleplan fit --hparams``: eta = a N^b D^c, B = d D^e (units in the file)."""
+
+    required = ("a", "b", "c", "d", "e")
+    gives_lr = gives_batch = True
+
+    def _params(self, x: "HparamInputs") -> tuple[float, str]:
+        if self.params_kind.startswith("non"):
+            return x.params_non_embedding, "non-embedding"
+        return x.params_total, "total"
+
+    def lr(self, x: "HparamInputs") -> Estimate:
+        n, kind = self._params(x)
+        value = self.c["a"] * n ** self.c["b"] * x.tokens ** self.c["c"]
+        return self.estimate(value, f"{self.c['a']:.4g} N^{self.c['b']:.4g} D^{self.c['c']:.4g}, "
+                                    f"N = {format_si(n)} {kind}, D = {format_si(x.tokens)} tokens (fitted)")
+
+    def batch(self, x: "HparamInputs") -> Estimate:
+        value = self.c["d"] * x.tokens ** self.c["e"]
+        unit = self.spec.units.get("B", "tokens")
+        formula = f"{self.c['d']:.4g} D^{self.c['e']:.4g} {unit}, D = {format_si(x.tokens)} tokens (fitted)"
+        if unit.startswith("seq"):
+            value *= x.seq_len
+            formula += f"; x {x.seq_len} tokens per sequence"
+        return self.estimate(value, formula, "tokens")
+
+    def warnings_for(self, x: "HparamInputs") -> list[str]:
+        return self.range_warnings(N=self._params(x)[0], D=x.tokens)
+
+
 KINDS: dict[str, type[HparamLaw]] = {
     "step_law": StepLaw,
     "deepseek_hp": DeepSeekHparams,
@@ -339,6 +369,7 @@ KINDS: dict[str, type[HparamLaw]] = {
     "lr_batch_rule": BatchLrCoupling,
     "schedule": Schedule,
     "adam_betas": AdamBetas,
+    "lr_batch_power_law": FittedLrBatch,
 }
 
 
