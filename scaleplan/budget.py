@@ -166,10 +166,16 @@ class BudgetSection:
         return {**self.budget.to_dict(), "compute_flops": self.compute_flops, "binding_constraint": self.binding,
                 "solver_evaluations": self.evaluations, "notes": list(self.notes)}
 
+    def _compute_note(self) -> str:
+        if self.budget.kind != "flops":
+            return f"solved through the cost model ({self.evaluations} evaluations)"
+        if self.budget.flops is not None and abs(self.compute_flops / self.budget.flops - 1.0) > 1e-12:
+            return "the GPU time of the FLOP budget in bf16, at the chosen precision's throughput"
+        return "given"
+
     def rows(self) -> list[tuple[str, str, str]]:
         rows = [("budget", self.budget.describe(), f"kind: {self.budget.kind}"),
-                ("compute it buys", format_flops(self.compute_flops),
-                 "given" if self.budget.kind == "flops" else f"solved through the cost model ({self.evaluations} evaluations)"),
+                ("compute it buys", format_flops(self.compute_flops), self._compute_note()),
                 ("binding constraint", self.binding, "")]
         rows.extend(("note", note, "") for note in self.notes)
         return rows

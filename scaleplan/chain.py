@@ -91,7 +91,7 @@ def _allocate(law: Any, flops: float, opts: PlanOptions) -> tuple[Allocation, An
                            notes=(f"data-constrained: {dc.epochs:.2f} epochs of {dc.unique_tokens:.3g} unique tokens",),
                            warnings=dc.warnings)
         return alloc, dc, warnings
-    if opts.inference_tokens is not None:
+    if opts.inference_tokens:  # zero demand is the compute-optimal plan itself
         from .laws.inference import inference_optimal
 
         if not getattr(law, "has_loss", False):
@@ -105,7 +105,27 @@ def _allocate(law: Any, flops: float, opts: PlanOptions) -> tuple[Allocation, An
                                   f"{flops:.3g} FLOP at the lowest training + inference cost",),
                            warnings=tuple(law.range_warnings(params=inf.params, tokens=inf.tokens)))
         return alloc, inf, warnings
-    return law.allocate(flops), None, warnings
+    effective = with_precision(law, opts.precision)
+    alloc = effective.allocate(flops)
+    if effective is not law:
+        alloc = replace(alloc, notes=alloc.notes + (effective.spec.notes[-1],))
+    return alloc, None, warnings
+
+
+def with_precision(law: Any, precision: str) -> Any:
+    """The law as it applies to training at ``precision``: for a parametric law, Kumar et al.'s effective
+    parameters N_eff = r N relative to bf16, i.e. A' = A r^-alpha (the optimum and the loss both move)."""
+    if precision in ("bf16", "auto") or getattr(law.spec, "kind", "") != "parametric":
+        return law
+    from .laws.allocation import ParametricLaw
+    from .laws.precision import relative_retention
+
+    retention = relative_retention(precision)
+    constants = dict(law.spec.constants, A=law.c["A"] * retention ** -law.c["alpha"])
+    note = (f"training in {precision}: N_eff = {retention:.4f} N (Kumar et al. 2024, constants secondary), "
+            f"so A' = A r^-alpha")
+    spec = replace(law.spec, constants=constants, notes=tuple(law.spec.notes) + (note,))
+    return ParametricLaw(spec)
 
 
 def _shape_for(alloc: Allocation, opts: PlanOptions) -> ModelShape:
@@ -137,7 +157,7 @@ def _loss_at(law: Any, alloc: Allocation, shape: ModelShape, tokens: float, vari
         return resolve_law(None).loss(shape.total_params, tokens, opts.unique_tokens)
     if alloc.loss is None or not getattr(law, "has_loss", False):
         return None
-    return law.loss(_law_params(shape, alloc.params_kind), tokens)
+    return with_precision(law, opts.precision).loss(_law_params(shape, alloc.params_kind), tokens)
 
 
 def evaluate(law: Any, flops: float, opts: PlanOptions, *, gpus: int | None = None, with_cost: bool | None = None) -> Evaluation:
@@ -145,7 +165,12 @@ def evaluate(law: Any, flops: float, opts: PlanOptions, *, gpus: int | None = No
     alloc, variant, warnings = _allocate(law, flops, opts)
     shape = _shape_for(alloc, opts)
     tokens = _rederive_tokens(law, alloc, shape, variant)
-    total_params = getattr(variant, "total_params", None) if alloc.params_kind == "active" else None
+    total_params = None
+    if alloc.params_kind == "active":
+        # All experts: the active shape's FFN blocks are the K active experts; E experts hold E/K times them.
+        # Counted on the snapped shape (embeddings are not replicated).
+        ffn = shape.n_layers * shape.mlp_params_per_layer
+        total_params = float(shape.total_params + (variant.experts / variant.active - 1.0) * ffn)
     model = ModelSection(shape=shape, law_params=alloc.params, params_kind=alloc.params_kind, tokens=tokens,
                          compute_flops=alloc.compute_flops, loss=_loss_at(law, alloc, shape, tokens, variant, opts),
                          total_params=total_params)
@@ -171,6 +196,14 @@ def finish(model: ModelSection, opts: PlanOptions, *, alloc: Allocation, variant
                              global_batch_tokens=hp.batch_tokens, seq_len=shape.seq_len, precision=opts.precision,
                              price_tier=opts.price, goodput=opts.goodput, total_params=model.total_params,
                              expert_parallel=opts.expert_parallel, price_per_hour=opts.price_per_hour, **kwargs)
+        law_batch = hp.batch_tokens
+        if abs(cost.batch_tokens / law_batch - 1.0) > 1e-3:
+            # The layout trains whole micro-batches: report the hyperparameters for the batch actually used
+            # (peak LR rescaled from the law's batch by the square-root rule, schedule in its steps).
+            hp = recommend(float(shape.total_params), model.tokens, params_kind="total", shape=shape,
+                           seq_len=shape.seq_len, law=opts.hparam_law, batch_tokens=cost.batch_tokens)
+            warnings.append(f"global batch {cost.batch_tokens:.4g} tokens (whole micro-batches per replica) instead "
+                            f"of the law's {law_batch:.4g}; peak LR rescaled by the square-root rule")
     return Evaluation(alloc, model, hp, cost, variant, tuple(warnings))
 
 

@@ -117,21 +117,14 @@ def _deepseek(law: Any, c: np.ndarray) -> tuple[np.ndarray, np.ndarray, None, np
 def _deepseek_candidates(seq_len: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Every shape ``shape_for_metric`` considers, sorted by log M: (log M, rounded-key aspect error,
     generation order, N_non-embedding / M). Mirrors its candidate loop (depth 1..512, three widths each)."""
-    from .model.shape import _d_model_step, load_shape_rules, make_shape
+    from .model.shape import candidate_shapes, load_shape_rules
 
-    rules = load_shape_rules()
     log_m, aspect, order, ratio = [], [], [], []
-    for n_layers in range(1, 513):
-        ideal = rules.aspect_ratio * n_layers
-        step = _d_model_step(ideal, rules)
-        centre = max(rules.min_d_model, int(round(ideal / step)) * step)
-        for d_model in (centre - step, centre, centre + step):
-            if d_model < rules.min_d_model:
-                continue
-            shape = make_shape(n_layers, d_model, rules, seq_len=seq_len)
+    for _, shapes in candidate_shapes(load_shape_rules(), seq_len=seq_len):
+        for shape, aspect_error in shapes:
             m = shape.deepseek_m(seq_len)
             log_m.append(math.log(m))
-            aspect.append(abs(math.log(d_model / ideal)))
+            aspect.append(aspect_error)
             order.append(len(order))
             ratio.append(shape.non_embedding_params / m)
     idx = np.argsort(np.array(log_m), kind="stable")

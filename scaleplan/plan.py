@@ -44,7 +44,7 @@ class LawSummary:
     def of(cls, law: Any) -> "LawSummary":
         spec = law.spec
         return cls(spec.name, spec.title, spec.citation, spec.verification.label(), law.params_kind,
-                   law.compute_convention, law.has_loss)
+                   getattr(law, "compute_convention", spec.units.get("C", "6ND")), getattr(law, "has_loss", True))
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -60,11 +60,13 @@ class ModelSection:
             ("shape", f"{s.n_layers} layers x d_model {s.d_model}",
              f"{s.n_heads} heads ({s.n_kv_heads} KV) of {s.head_dim}, {s.ffn_kind} FFN {s.ffn_hidden}, "
              f"vocab {s.vocab_size}, seq {s.seq_len} (rules: configs/model/shape.yaml)"),
-            ("parameters N (total)", format_si(s.total_params),
+            ("parameters N (active)" if self.total_params is not None else "parameters N (total)",
+             format_si(s.total_params),
              f"{format_si(s.non_embedding_params)} non-embedding; law optimum {format_si(self.law_params)} {kind}"),
         ]
         if self.total_params is not None:
-            rows.append(("parameters, all experts", format_si(self.total_params), "memory; FLOPs use the active shape"))
+            rows.append(("parameters, all experts", format_si(self.total_params),
+                         "memory and optimizer state; FLOPs use the active parameters"))
         rows += [
             ("training tokens D", format_si(self.tokens), "re-derived for this shape at the same compute"),
             ("tokens per parameter", format_number(self.tokens / s.total_params), "D / N (total)"),

@@ -34,6 +34,7 @@ def planner_settings() -> dict:
         "precision_loss_law": root.sub("precision").text("loss_law_fallback"),
         "rel_tol": root.sub("solver").number("rel_tol", positive=True),
         "first_guess": root.sub("solver").number("first_guess_flops", positive=True),
+        "probe_factors": tuple(float(f) for f in root.sub("solver").raw("probe_factors")),
     }
 
 
@@ -240,8 +241,19 @@ def _solve(law: Any, budget: Budget, opts: PlanOptions) -> tuple[Evaluation, Bud
                              "or another --price tier")
     settings = planner_settings()
     # On a fixed cluster, a C with no plan is too large (nothing fits memory); elsewhere, too small.
+    infeasible = "large" if budget.kind == "deadline" else "small"
     solution = solve_compute(metric, target, settings["first_guess"], rel_tol=settings["rel_tol"],
-                             infeasible_is="large" if budget.kind == "deadline" else "small")
+                             infeasible_is=infeasible)
+    # The cost of the plan for C is not monotone (the GPU-count rule switches counts, and MFU with them), so
+    # a root is not necessarily the largest C within budget: probe above it and re-solve from any larger fit.
+    for _ in range(4):
+        larger = _larger_fit(metric, target, solution.flops, settings["probe_factors"])
+        if larger is None:
+            break
+        again = solve_compute(metric, target, larger, rel_tol=settings["rel_tol"], infeasible_is=infeasible)
+        if again.flops <= solution.flops or again.relative_error > settings["rel_tol"] * 10:
+            break
+        solution = again
     ev = cache.get(solution.flops) or evaluate(law, solution.flops, opts)
     notes: list[str] = []
     if solution.relative_error > 10 * settings["rel_tol"]:
@@ -270,7 +282,19 @@ def _solve(law: Any, budget: Budget, opts: PlanOptions) -> tuple[Evaluation, Bud
                        f"of {format_si(ev.hyperparameters.batch_tokens)} tokens (critical batch "
                        f"{format_si(ev.hyperparameters.critical.tokens)}); the deadline is met with fewer GPUs")
             notes.append("more GPUs would not finish sooner: the batch that trains well is too small to keep them busy")
-    return ev, BudgetSection(budget, solution.flops, binding, solution.evaluations, tuple(notes))
+    return ev, BudgetSection(budget, solution.flops, binding, len(cache), tuple(notes))
+
+
+def _larger_fit(metric: Any, target: float, flops: float, factors: tuple[float, ...]) -> float | None:
+    """The largest of ``flops`` x factors whose plan still fits the budget, or None."""
+    best = None
+    for factor in factors:
+        try:
+            if metric(flops * factor) <= target:
+                best = flops * factor
+        except InputError:
+            continue
+    return best
 
 
 def _available_precisions(opts: PlanOptions) -> list[str]:
@@ -350,6 +374,18 @@ def _vocabulary(ev: Evaluation) -> tuple[Any | None, str | None]:
         return None, f"vocabulary: {exc}"
 
 
+def _allocation_law(law: Any, ev: Evaluation) -> Any:
+    """The law that made the allocation: the chosen one, or the variant's (MoE, data-constrained)."""
+    key = getattr(ev.variant, "key", None)
+    if key == "moe":
+        return registry.get_law(ev.allocation.law, "moe")
+    if key == "data":
+        from .laws.data_constrained import resolve_law
+
+        return resolve_law(None)
+    return law
+
+
 def _provenance(law: Any, ev: Evaluation, opts: PlanOptions) -> Provenance:
     roles = {"allocation law": law.spec.source}
     if opts.hparam_law and opts.hparam_law.endswith((".yaml", ".yml")):
@@ -369,6 +405,7 @@ def _provenance(law: Any, ev: Evaluation, opts: PlanOptions) -> Provenance:
 def _assemble(law: Any, ev: Evaluation, opts: PlanOptions, inputs: dict, budget_section: BudgetSection,
               precision_section: Any) -> Plan:
     uncertainty, comparison = _uncertainty(ev, opts)
+    law = _allocation_law(law, ev)
     plan = Plan(inputs=inputs, law=LawSummary.of(law), allocation=ev.allocation, warnings=ev.allocation.warnings,
                 comparison=comparison if opts.compare else None)
     plan = plan.with_section(budget_section).with_section(ev.model)

@@ -73,7 +73,7 @@ def test_gpu_count_is_chosen_and_explained():
     code, out, err = cli("cost", "--N", "1e9", "--D", "2e10", "--json")
     assert code == 0, err
     data = json.loads(out)["cost"]
-    assert data["gpus"] >= 8 and "smallest count" in data["gpus_reason"]
+    assert data["gpus"] >= 8 and "cheapest node-size x 2^k count" in data["gpus_reason"]
 
 
 @pytest.mark.parametrize("args, fragment", [

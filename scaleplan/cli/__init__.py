@@ -82,9 +82,9 @@ def main(argv: list[str] | None = None) -> None:
     except click_exceptions.UsageError as exc:
         hint = f" (see 'scaleplan {exc.ctx.info_name} --help')" if exc.ctx is not None and exc.ctx.parent else ""
         _fail(exc.format_message() + hint, 2)
-    except click_exceptions.Abort:
+    except (typer.Abort, KeyboardInterrupt):
         _fail("aborted", 130)
-    except click_exceptions.Exit as exc:
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except BrokenPipeError:  # output piped into `head`
         sys.exit(0)

@@ -45,7 +45,8 @@ def cost(
     hardware: str = typer.Option("h100-sxm", "--hardware", help="Profile name (see 'scaleplan hardware list') or a profile YAML file."),
     gpus: Optional[str] = typer.Option(None, "--gpus", help="Accelerator count (a multiple of the node size); default: chosen (see docs/cost-model.md)."),
     seq_len: Optional[str] = typer.Option(None, "--seq-len", help="Sequence length in tokens (default from configs/model/shape.yaml)."),
-    batch_tokens: Optional[str] = typer.Option(None, "--batch-tokens", help="Global batch in tokens (default 4M, configs/perf/defaults.yaml)."),
+    batch_tokens: Optional[str] = typer.Option(None, "--batch-tokens", help="Global batch in tokens (default: the hyperparameter law's batch for N and D)."),
+    hparam_law: Optional[str] = typer.Option(None, "--hparam-law", help="Law for the default batch (default step-law-2025)."),
     precision: str = typer.Option("bf16", "--precision", help="bf16, fp8 or fp4 (changes the dense peak and bytes)."),
     price: str = typer.Option("on-demand", "--price", help="Price tier: on-demand, reserved or spot."),
     price_per_hour: Optional[str] = typer.Option(None, "--price-per-hour", help="Override the tier's $ per accelerator-hour."),
@@ -95,13 +96,26 @@ def cost(
     shape = _shape(n or 0.0, seq, layers, d_model, heads, kv_heads, ffn_hidden, vocab)
     spec = LayoutSpec(tp=tp, pp=pp, micro_batch=micro_batch, recompute=recompute, zero=zero,
                       virtual_stages=virtual_stages)
+    batch = quantity(batch_tokens, "--batch-tokens")
+    batch_note = "given (--batch-tokens)"
+    if batch is None:
+        # The global batch the run would use: the hyperparameter law's, like `scaleplan optimal` (issue 4 §5).
+        from ..laws.hparams import recommend
+
+        advice = recommend(float(shape.total_params), d, shape=shape, seq_len=shape.seq_len, law=hparam_law)
+        batch = advice.batch_tokens
+        batch_note = f"from {advice.law} for N = {shape.total_params:.3g}, D = {d:.3g} (override with --batch-tokens)"
     result = estimate_cost(
-        shape, d, hardware, gpus=gpu_count, global_batch_tokens=quantity(batch_tokens, "--batch-tokens"),
+        shape, d, hardware, gpus=gpu_count, global_batch_tokens=batch,
         seq_len=seq, precision=precision, price_tier=price, layout=spec, goodput=goodput,
         total_params=quantity(total_params, "--total-params"), expert_parallel=expert_parallel,
         price_per_hour=None if price_per_hour is None else parse_money(price_per_hour, "--price-per-hour"), pue=pue,
     )
-    inputs = {"N": n, "D": d, "hardware": hardware, "gpus": gpu_count, "precision": precision, "price_tier": price}
+    import dataclasses
+
+    result = dataclasses.replace(result, assumptions=result.assumptions + (f"global batch {batch:.4g} tokens: {batch_note}",))
+    inputs = {"N": n, "D": d, "hardware": hardware, "gpus": gpu_count, "precision": precision, "price_tier": price,
+              "batch_tokens": batch, "batch_source": batch_note}
 
     def data() -> dict:
         from ..plan import SCHEMA_VERSION

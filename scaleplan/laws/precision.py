@@ -139,6 +139,14 @@ def loss_penalty(law: Any, params: float, tokens: float, precision: str, precisi
     return c["A"] * params ** -c["alpha"] * (r ** -c["alpha"] - 1.0)
 
 
+def relative_retention(precision: str, precision_law: Any = None) -> float:
+    """N_eff / N of training at ``precision`` relative to bf16, the precision the loss laws were fitted in
+    (so a bf16 plan is the law's own optimum, and lower precisions pay only their extra penalty)."""
+    plaw = _resolve(precision_law)
+    base = plaw.format_retention("bf16") if "bf16" in plaw.formats else 1.0
+    return plaw.format_retention(precision) / base
+
+
 def optimum_at_retention(law: Any, flops: float, retention: float) -> tuple[float, float, float]:
     """(N, D, loss) minimising E + A/(r N)^alpha + B/D^beta under C = 6 N D (closed form with A' = A r^-alpha)."""
     c = law.c
@@ -221,7 +229,7 @@ def compare_precisions(law: Any, flops: float, throughput: Mapping[str, float], 
         fmt = plaw.format(name)
         if not (isinstance(multiplier, (int, float)) and math.isfinite(multiplier) and multiplier > 0):
             raise InputError(f"throughput multiplier for {name} must be positive and finite, got {multiplier}")
-        r = plaw.retention(fmt.weights, fmt.activations, fmt.kv)
+        r = relative_retention(fmt.name, plaw)
         compute = flops * multiplier
         n, d, loss = optimum_at_retention(law, compute, r)
         options.append(PrecisionOption(fmt.name, fmt, r, float(multiplier), compute, n, d, loss))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 from functools import lru_cache
-from typing import Callable
+from typing import Callable, Iterator
 
 from ..config import Fields, configs_dir, load_yaml
 from ..errors import InputError
@@ -30,6 +30,8 @@ class ShapeRules:
     small_below_d_model: int
     d_model_multiple: int
     min_d_model: int
+    layers_from: int
+    layers_multiple: int
     kv_groups: int
     ffn_kind: str
     ffn_ratio: float
@@ -56,6 +58,8 @@ def load_shape_rules() -> ShapeRules:
         small_below_d_model=int(head.number("small_below_d_model", positive=True)),
         d_model_multiple=int(root.number("d_model_multiple", positive=True)),
         min_d_model=int(root.number("min_d_model", positive=True)),
+        layers_from=int(root.sub("layers").number("from_layers", positive=True)),
+        layers_multiple=int(root.sub("layers").number("multiple", positive=True)),
         kv_groups=int(root.sub("kv_heads").number("groups", positive=True)),
         ffn_kind=kind,
         ffn_ratio=ffn.number("ratio", positive=True),
@@ -175,34 +179,42 @@ def make_shape(n_layers: int, d_model: int, rules: ShapeRules, *, vocab_size: in
     )
 
 
+def candidate_shapes(rules: ShapeRules, *, vocab_size: int | None = None,
+                     seq_len: int | None = None) -> Iterator[tuple[int, list[tuple[ModelShape, float]]]]:
+    """Every shape the rules allow, by depth: (n_layers, [(shape, aspect-ratio error), ...]).
+
+    Depth L runs from 1 to 512 (from ``layers.from_layers`` on, multiples of ``layers.multiple``); for each,
+    d_model = aspect x L snapped to the allowed multiple, and its two neighbours.
+    """
+    for n_layers in range(1, 513):
+        if n_layers >= rules.layers_from and n_layers % rules.layers_multiple:
+            continue
+        ideal = rules.aspect_ratio * n_layers
+        step = _d_model_step(ideal, rules)
+        centre = max(rules.min_d_model, int(round(ideal / step)) * step)
+        widths = [d for d in (centre - step, centre, centre + step) if d >= rules.min_d_model]
+        yield n_layers, [(make_shape(n_layers, d, rules, vocab_size=vocab_size, seq_len=seq_len),
+                          abs(math.log(d / ideal))) for d in widths]
+
+
 def shape_for_metric(target: float, metric: Callable[[ModelShape], float], *, rules: ShapeRules | None = None,
                      vocab_size: int | None = None, seq_len: int | None = None, what: str = "N") -> ModelShape:
     """The shape nearest the aspect-ratio rule whose ``metric`` is closest to ``target``.
 
-    For each depth L, d_model = aspect x L snapped to the configured multiple (and its two neighbours);
-    the candidate with the smallest |log(metric / target)| wins, ties going to the one nearest the aspect
-    ratio. The returned shape's own counts are exact; callers report them rather than ``target``.
+    Among :func:`candidate_shapes`, the one with the smallest |log(metric / target)| wins (rounded to 1e-3),
+    ties going to the one nearest the aspect ratio. The returned shape's own counts are exact; callers report
+    them rather than ``target``.
     """
     rules = rules or load_shape_rules()
     if not (math.isfinite(target) and target > 0):
         raise InputError(f"{what}: must be a positive finite number, got {target}")
     best: tuple[float, float, ModelShape] | None = None
-    for n_layers in range(1, 513):
-        ideal = rules.aspect_ratio * n_layers
-        step = _d_model_step(ideal, rules)
-        centre = max(rules.min_d_model, int(round(ideal / step)) * step)
-        for d_model in (centre - step, centre, centre + step):
-            if d_model < rules.min_d_model:
-                continue
-            shape = make_shape(n_layers, d_model, rules, vocab_size=vocab_size, seq_len=seq_len)
-            value = metric(shape)
-            error = abs(math.log(value / target))
-            aspect_error = abs(math.log(d_model / (rules.aspect_ratio * n_layers)))
-            key = (round(error, 3), aspect_error)
+    for _, shapes in candidate_shapes(rules, vocab_size=vocab_size, seq_len=seq_len):
+        for shape, aspect_error in shapes:
+            key = (round(abs(math.log(metric(shape) / target)), 3), aspect_error)
             if best is None or key < best[:2]:
                 best = (key[0], key[1], shape)
-        if metric(make_shape(n_layers, max(rules.min_d_model, centre - step), rules,
-                             vocab_size=vocab_size, seq_len=seq_len)) > 3 * target:
+        if metric(shapes[0][0]) > 3 * target:  # the narrowest shape of this depth is already far too big
             break
     assert best is not None
     return best[2]

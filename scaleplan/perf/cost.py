@@ -4,7 +4,7 @@
 cheap one to call many times (budget in dollars -> largest compute). The result, :class:`Cost`, is a
 frozen dataclass implementing the plan's ``Section`` protocol (key ``"cost"``).
 
-GPU count when none is given (documented in docs/cost-model.md): the smallest node-size x 2^k count whose
+GPU count when none is given (documented in docs/cost-model.md): the cheapest node-size x 2^k count whose
 best layout finishes within ``gpu_count.target_days`` (configs/perf/defaults.yaml); when no count up to
 ``max_gpus`` does, the fastest feasible count is used and a warning says so.
 """
@@ -148,24 +148,38 @@ def _days(ctx: _Context, result: SearchResult, goodput: float) -> float:
 def choose_gpus(ctx: _Context, goodput: float, target_days: float | None = None
                 ) -> tuple[int, SearchResult, str, tuple[str, ...]]:
     """The GPU-count rule (module docstring); ``target_days`` overrides the configured deadline.
-    Returns (gpus, search result, why, warnings)."""
+
+    Among node-size x 2^k counts whose best layout finishes within the deadline, the one with the fewest
+    GPU-hours wins (ties: fewer GPUs). Usually that is the smallest such count, but not always: more GPUs
+    shard ZeRO state further and can free memory for a faster layout. Taking the cheapest of every count that
+    meets the deadline makes a looser deadline never cost more. Returns (gpus, result, why, warnings).
+    """
     d = ctx.defaults
     target = d.target_days if target_days is None else float(target_days)
     node = ctx.profile.accelerators_per_node
     previous: tuple[float, int, SearchResult] | None = None
+    best: tuple[float, int, SearchResult, float] | None = None  # (gpu-hours, gpus, result, days)
     gpus = node
     while gpus <= d.max_gpus:
         result = search(ctx.workload, gpus, ctx.profile, ctx.precision, ctx.curve, d, ctx.spec)
         if result is not None:
             days = _days(ctx, result, goodput)
             if days <= target:
-                why = (f"smallest count (node size {node} x 2^k) that finishes within {target:g} days "
-                       f"({days:.1f} days); fewer GPUs are cheaper per token, more would finish sooner")
-                return gpus, result, why, ()
-            if previous is not None and previous[0] / days < d.min_doubling_speedup:
+                hours = days * 24.0 * gpus
+                if best is None or hours < best[0] * (1.0 - 1e-9):
+                    best = (hours, gpus, result, days)
+                if days < target / d.deadline_scan_slack:
+                    break  # far faster than needed: more GPUs only add communication
+            elif best is None and previous is not None and previous[0] / days < d.min_doubling_speedup:
                 break
-            previous = (days, gpus, result)
+            if best is None:
+                previous = (days, gpus, result)
         gpus *= 2
+    if best is not None:
+        _, gpus, result, days = best
+        why = (f"cheapest node-size x 2^k count ({node} per node) that finishes within {target:g} days "
+               f"({days:.1f} days); fewer GPUs would miss the deadline")
+        return gpus, result, why, ()
     if previous is None:
         raise InputError("no GPU count up to {} fits: {}".format(
             d.max_gpus, explain_infeasible(ctx.workload, node, ctx.profile, ctx.precision, ctx.curve, d, ctx.spec)))

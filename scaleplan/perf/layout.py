@@ -130,17 +130,28 @@ def candidate_grid(w: Workload, gpus: int, profile: HardwareProfile, defaults: P
     keep &= (vpp == 1) | ((pp > 1) & (vpp * pp <= w.layers))
     keep &= (axes["zero"] == 0) | (dp > 1)        # ZeRO needs something to shard over
     mb = axes["mb"]
+    cols = {"tp": tp, "pp": pp, "dp": dp, "mb": mb, "vpp": vpp, "recompute": axes["recompute"], "zero": axes["zero"]}
     if spec.grad_accum:
         accum = np.full_like(mb, spec.grad_accum)
     else:
+        # Whole micro-batches per replica: the accumulation count is rounded up or down (and, for interleaved
+        # schedules, which need a multiple of the stage count, to the nearest multiples of pp), keeping the
+        # global batch within batch_tolerance of the requested one (the hyperparameter laws' batch).
         wanted = w.batch_sequences
-        accum = np.ceil(wanted / np.maximum(mb * dp, 1)).astype(np.int64)
-        keep &= accum * mb * dp <= wanted * (1.0 + defaults.batch_tolerance) + 1e-9
-    keep &= (vpp == 1) | (accum % np.maximum(pp, 1) == 0)
+        raw = wanted / np.maximum(mb * dp, 1)
+        step = np.where(vpp > 1, np.maximum(pp, 1), 1)
+        choices = [np.ceil(raw / step) * step, np.floor(raw / step) * step]
+        cols = {k: np.concatenate([v, v]) for k, v in cols.items()}
+        keep = np.concatenate([keep, keep])
+        accum = np.concatenate(choices).astype(np.int64)
+        actual = accum * cols["mb"] * cols["dp"]
+        keep &= np.abs(actual / wanted - 1.0) <= defaults.batch_tolerance + 1e-9
+        keep &= np.concatenate([np.ones(choices[0].size, bool), choices[1] != choices[0]])  # no duplicate rows
+    keep &= (cols["vpp"] == 1) | (accum % np.maximum(cols["pp"], 1) == 0)
     keep &= accum >= 1
     idx = np.flatnonzero(keep)
-    return LayoutGrid(tp=tp[idx], pp=pp[idx], dp=dp[idx], mb=mb[idx], vpp=vpp[idx],
-                      recompute=axes["recompute"][idx], zero=axes["zero"][idx], accum=accum[idx])
+    return LayoutGrid(tp=cols["tp"][idx], pp=cols["pp"][idx], dp=cols["dp"][idx], mb=cols["mb"][idx],
+                      vpp=cols["vpp"][idx], recompute=cols["recompute"][idx], zero=cols["zero"][idx], accum=accum[idx])
 
 
 def evaluate(w: Workload, grid: LayoutGrid, profile: HardwareProfile, precision: Precision,

@@ -5,7 +5,8 @@ embedding table (both tables when p = 1 and they are untied), and the first stag
 
 * weights / gradients / optimizer: bytes per parameter from configs/perf/precision.yaml; ZeRO-1 shards the
   optimizer over DP, ZeRO-2 also the gradients, ZeRO-3 (FSDP) also the weights (Rajbhandari et al. 2020).
-  TP and PP split the parameters; MoE expert weights are further split over the expert-parallel degree.
+  TP and PP split the parameters; MoE expert weights are further split over the expert-parallel degree, whose
+  ranks come out of DP, so ZeRO shards expert states over DP / EP only (expert all-to-all is not modelled).
 * activations: Korthikanti et al. 2022 (arXiv:2205.05198) per-layer counts, generalised to GQA and SwiGLU,
   with sequence parallelism (everything / t): stored elements per token per layer are
   attention 2h + 2 d_attn + 2 kv (norm input, QKV input, Q, K, V, projection input) and
@@ -52,12 +53,21 @@ def usable_bytes(profile: HardwareProfile, defaults: PerfDefaults) -> float:
     return profile.memory_bytes * (1.0 - defaults.fragmentation) - defaults.reserved_bytes
 
 
-def params_per_gpu(w: Workload, grid: LayoutGrid) -> np.ndarray:
-    """Parameters held by one accelerator of the worst stage before ZeRO sharding."""
+def dense_and_expert_params(w: Workload, grid: LayoutGrid) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(dense parameters, extra expert parameters, expert data-parallel width) per accelerator of the worst
+    stage, before ZeRO sharding. Expert-parallel ranks are carved out of the data-parallel ranks, so expert
+    weights are split over EP and their ZeRO sharding runs over the remaining DP / EP replicas."""
     layers_stage = np.ceil(w.layers / grid.pp)
     tables = np.where(grid.pp == 1, 1 if w.shape.tied_embeddings else 2, 1)
     dense = (layers_stage * w.layer_params + tables * w.embedding_table_params) / grid.tp
-    experts = w.expert_extra_params * layers_stage / w.layers / (grid.tp * w.expert_parallel)
+    ep = np.minimum(float(w.expert_parallel), grid.dp.astype(float))
+    experts = w.expert_extra_params * layers_stage / w.layers / (grid.tp * ep)
+    return dense, experts, np.maximum(grid.dp / ep, 1.0)
+
+
+def params_per_gpu(w: Workload, grid: LayoutGrid) -> np.ndarray:
+    """Parameters held by one accelerator of the worst stage before ZeRO sharding."""
+    dense, experts, _ = dense_and_expert_params(w, grid)
     return dense + experts
 
 
@@ -84,11 +94,16 @@ def activation_bytes_per_token_layer(w: Workload, precision: Precision, recomput
 
 
 def memory_arrays(w: Workload, grid: LayoutGrid, precision: Precision, defaults: PerfDefaults) -> MemoryArrays:
-    params = params_per_gpu(w, grid)
+    dense, experts, expert_dp = dense_and_expert_params(w, grid)
     dp = grid.dp.astype(float)
-    weights = params * precision.weight_bytes / np.where(grid.zero >= 3, dp, 1.0)
-    grads = params * precision.grad_bytes / np.where(grid.zero >= 2, dp, 1.0)
-    optimizer = params * precision.optimizer_bytes / np.where(grid.zero >= 1, dp, 1.0)
+
+    def sharded(bytes_per_param: float, stage: int) -> np.ndarray:
+        return (dense * bytes_per_param / np.where(grid.zero >= stage, dp, 1.0)
+                + experts * bytes_per_param / np.where(grid.zero >= stage, expert_dp, 1.0))
+
+    weights = sharded(precision.weight_bytes, 3)
+    grads = sharded(precision.grad_bytes, 2)
+    optimizer = sharded(precision.optimizer_bytes, 1)
 
     tokens_mb = grid.mb * w.seq_len
     stored, working = activation_bytes_per_token_layer(w, precision, grid.recompute, grid.tp)

@@ -150,7 +150,9 @@ def _gib(value: float) -> str:
 
 def shape_rows(c) -> list[tuple[str, str, str]]:
     s = c.shape
-    rows = [("parameters N (total)", format_si(c.total_params), "exact count of this shape"),
+    moe = c.total_params > s.total_params
+    rows = [("parameters N (all experts)" if moe else "parameters N (total)", format_si(c.total_params),
+             "memory and optimizer state" if moe else "exact count of this shape"),
             ("shape", f"{s.n_layers} layers x d_model {s.d_model}",
              f"{s.n_heads} heads ({s.n_kv_heads} KV), head dim {s.head_dim}, {s.ffn_kind} FFN {s.ffn_hidden}, vocab {s.vocab_size}"),
             ("sequence length", str(c.seq_len), "tokens")]

@@ -57,6 +57,7 @@ class PerfDefaults:
     batch_source: str
     target_days: float
     min_doubling_speedup: float
+    deadline_scan_slack: float
     max_gpus: int
     gpu_rule_source: str
     reserved_bytes: float
@@ -123,7 +124,8 @@ def load_defaults() -> PerfDefaults:
         power_fraction=power.number("utilisation_of_rated", positive=True), power_source=power.text("source"),
         batch_tokens=batch.number("default_tokens", positive=True), batch_source=batch.text("source"),
         target_days=gpus.number("target_days", positive=True),
-        min_doubling_speedup=gpus.number("min_doubling_speedup", positive=True), max_gpus=int(gpus.number("max_gpus", positive=True)),
+        min_doubling_speedup=gpus.number("min_doubling_speedup", positive=True),
+        deadline_scan_slack=gpus.number("deadline_scan_slack", positive=True), max_gpus=int(gpus.number("max_gpus", positive=True)),
         gpu_rule_source=gpus.text("source"),
         reserved_bytes=mem.number("reserved_gib") * 2**30, fragmentation=mem.number("fragmentation"),
         logits_bytes=mem.number("logits_bytes_per_element", positive=True),
