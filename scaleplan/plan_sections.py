@@ -91,7 +91,7 @@ class Uncertainty:
     laws: int
     lr_range: tuple[float, float] | None
     batch_tokens_range: tuple[float, float] | None
-    hparam_laws: int
+    hparam_laws: int                             # laws giving a learning rate at this N and D
     mfu_band: float | None                       # relative throughput uncertainty (configs/perf)
     gpu_hours_range: tuple[float, float] | None
     usd_range_chosen_tier: tuple[float, float] | None
@@ -123,7 +123,7 @@ class Uncertainty:
                          "each on its own data: a spread of fits, not a confidence interval"))
         if self.lr_range:
             rows.append(("peak LR across laws", f"{self.lr_range[0]:.3g} - {self.lr_range[1]:.3g}",
-                         f"{self.hparam_laws} hyperparameter laws"))
+                         f"{self.hparam_laws} laws that give a learning rate here"))
         if self.batch_tokens_range:
             rows.append(("batch across laws", f"{format_si(self.batch_tokens_range[0])} - "
                          f"{format_si(self.batch_tokens_range[1])} tokens", ""))

@@ -88,7 +88,12 @@ def optimal(flops: float | None = None, law: str | None = None, *, law_file: str
         if beyond is not None:
             return _laws_only(chosen, compute, opts, inputs, budget, beyond)
         evaluation = evaluate(chosen, compute, opts)
-        budget_section = BudgetSection(budget, compute, _flops_binding(budget, evaluation), 1, _precision_note(precision_section))
+        notes = _precision_note(precision_section)
+        trained = 6.0 * evaluation.model.params * evaluation.model.tokens
+        if evaluation.variant is not None and evaluation.variant.key == "inference":
+            notes += (f"inference-aware: the plan matches the quality of the compute-optimal plan for this budget, "
+                      f"so training takes {trained:.3g} FLOP (6ND), more than the budget, to save inference",)
+        budget_section = BudgetSection(budget, compute, _flops_binding(budget, evaluation), 1, notes)
     else:
         evaluation, budget_section = _solve(chosen, budget, opts)
     return _assemble(chosen, evaluation, opts, inputs, budget_section, precision_section)
@@ -359,7 +364,7 @@ def _uncertainty(ev: Evaluation, opts: PlanOptions) -> tuple[Uncertainty, Compar
         params_range=(min(params), max(params)), tokens_range=(min(tokens), max(tokens)),
         loss_range=comparison.loss_range, laws=len(comparison.rows),
         lr_range=(min(lrs), max(lrs)) if lrs else None,
-        batch_tokens_range=(min(batches), max(batches)) if batches else None, hparam_laws=len(hp.laws),
+        batch_tokens_range=(min(batches), max(batches)) if batches else None, hparam_laws=len(lrs),
         mfu_band=band if ev.cost is not None else None, gpu_hours_range=gpu_hours, usd_range_chosen_tier=usd_tier,
         usd_range_all_tiers=usd_all, price_tier=ev.cost.price_tier if ev.cost is not None else None)
     return section, comparison
