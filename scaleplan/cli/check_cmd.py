@@ -9,8 +9,8 @@ from typing import Optional
 
 import typer
 
-from ..errors import CheckFailed, InputError
-from .common import console, write
+from ..errors import CheckFailed
+from .common import console, price_tier, report_format, write
 
 FORMAT_HELP = "Output format: human, json, markdown or github (workflow annotations)."
 
@@ -40,18 +40,9 @@ def check(
     from ..planfile import load_source
     from ..report.check_view import CHECK_FORMATS, check_github, check_json, check_markdown, print_check
     from ..spec.limits import LIMITS_BY_NAME, parse_limit
-    from ..spec.schema import PRICE_TIERS
 
-    chosen = "json" if json_out else fmt.lower()
-    if chosen == "table":
-        chosen = "human"
-    if chosen not in CHECK_FORMATS:
-        raise InputError(f"--format: unknown format '{fmt}' (choose from {', '.join(CHECK_FORMATS)})")
-    tier = None
-    if price is not None:
-        tier = price.strip().lower().replace("_", "-")
-        if tier not in PRICE_TIERS:
-            raise InputError(f"--price: unknown price tier '{price}' (choose from {', '.join(PRICE_TIERS)})")
+    chosen = report_format(json_out, fmt, CHECK_FORMATS)
+    tier = price_tier(price)
     given = {"max_usd": max_usd, "max_gpu_hours": max_gpu_hours, "max_days": max_days,
              "max_energy_kwh": max_energy_kwh, "max_loss": max_loss, "min_tokens_per_param": min_tokens_per_param,
              "max_tokens_per_param": max_tokens_per_param, "max_memory_fraction": max_memory_fraction,

@@ -64,3 +64,37 @@ def emit(data_fn: Callable[[], dict], fmt: str, table_fn: Callable[[Any], None],
         write(markdown_fn())
     else:
         table_fn(console())
+
+
+def print_field_table(con, title: str, rows) -> None:
+    """A two-column (field, value) table, as `laws show` and `hardware show` print."""
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left", show_header=False)
+    table.add_column("field", style="bold")
+    table.add_column("value", overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    con.print(table)
+
+
+def report_format(json_out: bool, fmt: str, allowed: tuple[str, ...]) -> str:
+    """`check` / `diff` formats: --json or --format, with "table" as a synonym of "human"."""
+    chosen = "json" if json_out else fmt.lower()
+    if chosen == "table":
+        chosen = "human"
+    if chosen not in allowed:
+        raise InputError(f"--format: unknown format '{fmt}' (choose from {', '.join(allowed)})")
+    return chosen
+
+
+def price_tier(price: str | None) -> str | None:
+    """A --price flag as a tier name (on-demand, reserved, spot); None stays None."""
+    from ..spec.schema import PRICE_TIERS
+
+    if price is None:
+        return None
+    tier = price.strip().lower().replace("_", "-")
+    if tier not in PRICE_TIERS:
+        raise InputError(f"--price: unknown price tier '{price}' (choose from {', '.join(PRICE_TIERS)})")
+    return tier

@@ -6,8 +6,7 @@ from typing import Optional
 
 import typer
 
-from ..errors import InputError
-from .common import console, write
+from .common import console, price_tier, report_format, write
 
 
 def diff(
@@ -21,18 +20,9 @@ def diff(
     from ..planfile import load_source
     from ..report.check_view import DIFF_FORMATS, diff_json, diff_markdown, print_diff
     from ..spec.diff import diff_documents
-    from ..spec.schema import PRICE_TIERS
 
-    chosen = "json" if json_out else fmt.lower()
-    if chosen == "table":
-        chosen = "human"
-    if chosen not in DIFF_FORMATS:
-        raise InputError(f"--format: unknown format '{fmt}' (choose from {', '.join(DIFF_FORMATS)})")
-    tier = None
-    if price is not None:
-        tier = price.strip().lower().replace("_", "-")
-        if tier not in PRICE_TIERS:
-            raise InputError(f"--price: unknown price tier '{price}' (choose from {', '.join(PRICE_TIERS)})")
+    chosen = report_format(json_out, fmt, DIFF_FORMATS)
+    tier = price_tier(price)
     old, new = load_source(a), load_source(b)
     result = diff_documents(old.document, new.document, a_name=a, b_name=b, tier=tier)
     if chosen == "json":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from .common import FORMAT_HELP, emit, resolve_format
+from .common import FORMAT_HELP, emit, print_field_table, resolve_format
 
 hardware_app = typer.Typer(help="List and inspect accelerator profiles (configs/hardware/*.yaml).",
                            no_args_is_help=True)
@@ -98,14 +98,7 @@ def show_hardware(
         yield ("file", p.path)
 
     def table(con):
-        from rich.table import Table
-
-        t = Table(title=f"Hardware {p.name}", title_justify="left", show_header=False)
-        t.add_column("field", style="bold")
-        t.add_column("value", overflow="fold")
-        for r in rows():
-            t.add_row(*r)
-        con.print(t)
+        print_field_table(con, f"Hardware {p.name}", rows())
 
     emit(p.to_dict, out, table, lambda: to_markdown_table(("field", "value"), rows()))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from .common import FORMAT_HELP, emit, resolve_format
+from .common import FORMAT_HELP, emit, print_field_table, resolve_format
 
 laws_app = typer.Typer(help="List and inspect the shipped scaling laws.", no_args_is_help=True)
 
@@ -82,14 +82,7 @@ def show_law(
         yield ("file", spec.source)
 
     def table(con):
-        from rich.table import Table
-
-        t = Table(title=f"Law {spec.name}", title_justify="left", show_header=False)
-        t.add_column("field", style="bold")
-        t.add_column("value", overflow="fold")
-        for r in rows():
-            t.add_row(*r)
-        con.print(t)
+        print_field_table(con, f"Law {spec.name}", rows())
 
     emit(spec.to_dict, out, table, lambda: to_markdown_table(("field", "value"), rows()))
 
