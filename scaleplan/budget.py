@@ -16,6 +16,7 @@ from .errors import InputError
 from .units import format_duration_hours, format_flops, format_money, format_si
 
 KINDS = ("flops", "usd", "gpu_hours", "deadline")
+MAX_GPUS = 10_000_000  # a sanity bound on --gpus; the cost model's own limit (configs/perf) is checked later
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,8 @@ def resolve_budget(*, flops: float | None, budget_usd: float | None, gpu_hours: 
         raise InputError(f"contradictory budgets: {' and '.join(given)}; give one budget")
     if gpus is not None and int(gpus) != gpus:
         raise InputError(f"--gpus: must be a whole number, got {gpus}")
+    if gpus is not None and gpus > MAX_GPUS:
+        raise InputError(f"--gpus: {gpus:.0f} accelerators is beyond any cluster this planner models (max {MAX_GPUS})")
     gpus = int(gpus) if gpus is not None else None
     if given == ["--flops"]:
         if days is not None and gpus is not None:

@@ -105,6 +105,8 @@ def write_atomic(path: str | Path, text: str, *, force: bool = False) -> Path:
     parent = target.parent
     if not parent.is_dir():
         raise InputError(f"{target}: directory {parent} does not exist")
+    if target.exists() and not target.is_file():
+        raise InputError(f"{target}: exists and is not a regular file; refusing to replace it")
     if target.exists() and not force:
         raise InputError(f"{target}: already exists (use --force to overwrite)")
     try:
@@ -113,6 +115,7 @@ def write_atomic(path: str | Path, text: str, *, force: bool = False) -> Path:
         raise InputError(f"{target}: cannot write: {exc.strerror or exc}") from None
     tmp = Path(tmp_name)
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp creates 0600; a plan file is a normal file
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()
@@ -129,6 +132,12 @@ def write_atomic(path: str | Path, text: str, *, force: bool = False) -> Path:
         if tmp.exists():
             tmp.unlink()
     return target
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _link_no_clobber(tmp: Path, target: Path) -> None:

@@ -11,14 +11,15 @@ import re
 from .errors import InputError
 
 # Count suffixes (case-insensitive, so ``70b`` and ``70B`` agree; ``m`` is million, as in "125m").
-_COUNT_SUFFIX = {"": 1.0, "k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12, "p": 1e15, "e": 1e18}
+# No "e" (exa): "1e" is a truncated exponent far more often than 1e18, so it is refused.
+_COUNT_SUFFIX = {"": 1.0, "k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12, "p": 1e15}
 # Duration suffixes, to hours.
 _DURATION_HOURS = {"s": 1 / 3600, "min": 1 / 60, "m": 1 / 60, "h": 1.0, "d": 24.0, "w": 168.0}
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _QUANTITY_RE = re.compile(rf"^\s*({_NUMBER})\s*([a-zA-Z]*)\s*$")
 _DURATION_RE = re.compile(rf"^\s*({_NUMBER})\s*([a-zA-Z]*)\s*$")
 
-_SI_STEPS = ((1e18, "E"), (1e15, "P"), (1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
+_SI_STEPS = ((1e15, "P"), (1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
 
 
 def _finite(value: float, text: str, what: str) -> float:
@@ -37,7 +38,10 @@ def parse_quantity(text: str | float | int, what: str = "quantity") -> float:
     if isinstance(text, bool):
         raise InputError(f"{what}: expected a number, got {text!r}")
     if isinstance(text, (int, float)):
-        return _finite(float(text), str(text), what)
+        try:
+            return _finite(float(text), str(text)[:40], what)
+        except OverflowError:
+            raise InputError(f"{what}: {str(text)[:20]}... is out of range (not finite)") from None
     raw = str(text)
     cleaned = raw.replace("_", "").replace(",", "")
     match = _QUANTITY_RE.match(cleaned)
@@ -121,7 +125,7 @@ def format_si(value: float, sig: int = 3, unit: str = "") -> str:
     if not math.isfinite(value):
         return str(value)
     magnitude = abs(value)
-    if magnitude >= 1e21 * 0.9995:  # past E: scientific is clearer than "12345E"
+    if magnitude >= 1e18 * 0.9995:  # past P: scientific (no "E" suffix: it reads as a truncated exponent)
         return f"{format_number(value, sig)}{unit}"
     for scale, suffix in _SI_STEPS:
         if magnitude >= scale * 0.9995:

@@ -70,6 +70,18 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
+def _quiet_broken_pipe() -> None:
+    """The reader went away (`| head`): exit 0 without Python's 'Exception ignored' noise at shutdown."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    sys.exit(0)
+
+
 def main(argv: list[str] | None = None) -> None:
     _register(sys.argv[1:] if argv is None else argv)
     try:
@@ -87,5 +99,8 @@ def main(argv: list[str] | None = None) -> None:
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except BrokenPipeError:  # output piped into `head`
-        sys.exit(0)
+        _quiet_broken_pipe()
+    except OverflowError as exc:  # a number too large for the machine (a 400-digit integer in a file, ...)
+        _fail(f"a number is too large to use ({exc})", 2)
+
     sys.exit(result if isinstance(result, int) else 0)

@@ -25,7 +25,10 @@ def format_options() -> dict[str, Any]:
 def resolve_format(json_out: bool, yaml_out: bool, fmt: str, allowed: tuple[str, ...] = ("table", "json", "yaml", "markdown")) -> str:
     if json_out and yaml_out:
         raise InputError("--json and --yaml are exclusive")
-    chosen = "json" if json_out else "yaml" if yaml_out else fmt.lower()
+    flag = "json" if json_out else "yaml" if yaml_out else None
+    if flag and fmt.lower() not in ("table", flag):
+        raise InputError(f"--{flag} and --format {fmt} contradict each other; give one")
+    chosen = flag or fmt.lower()
     if chosen not in allowed:
         raise InputError(f"--format: unknown format '{fmt}' (choose from {', '.join(allowed)})")
     return chosen
@@ -43,8 +46,12 @@ def quantity(text: str | None, flag: str, *, required: bool = False) -> float | 
 def console():
     from rich.console import Console
 
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:  # the reader went away (`| head`): not an error
+            raise BrokenPipeError
+
     # A pipe or a file gets a wide, colourless table instead of rich's 80-column default.
-    return Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 140)
+    return _Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 140)
 
 
 def write(text: str) -> None:
@@ -80,6 +87,8 @@ def print_field_table(con, title: str, rows) -> None:
 
 def report_format(json_out: bool, fmt: str, allowed: tuple[str, ...]) -> str:
     """`check` / `diff` formats: --json or --format, with "table" as a synonym of "human"."""
+    if json_out and fmt.lower() not in ("table", "human", "json"):
+        raise InputError(f"--json and --format {fmt} contradict each other; give one")
     chosen = "json" if json_out else fmt.lower()
     if chosen == "table":
         chosen = "human"

@@ -61,6 +61,12 @@ def fit(
         raise InputError(f"--params-kind: must be total or non_embedding, got '{params_kind}'")
     if n_boot < 0:
         raise InputError(f"--bootstrap: must be 0 or more, got {n_boot}")
+    if n_boot > 1_000_000:
+        raise InputError(f"--bootstrap: at most 1,000,000 refits, got {n_boot}")
+    if seed < 0:
+        raise InputError(f"--seed: must be 0 or more, got {seed}")
+    if output is not None and not output.strip():
+        raise InputError("--output: empty file name")
     if n_boot == 1:
         raise InputError("--bootstrap: one refit gives no interval; use 0 (none) or at least 2")
     if not 0.5 <= level < 1:

@@ -33,6 +33,8 @@ class KaplanJointLaw(AllocationLaw):
     required = ("N_c", "D_c", "alpha_N", "alpha_D")
 
     def _validate(self) -> None:
+        super()._validate()
+        self._exponents_in_range("alpha_N", "alpha_D")
         for key in self.required:
             if not self.c[key] > 0:
                 raise ConfigError(f"{self.spec.source}: constants.{key}: must be positive, got {self.c[key]}")

@@ -61,10 +61,22 @@ class AllocationLaw(Law):
     def __init__(self, spec: LawSpec) -> None:
         super().__init__(spec)
         self._validate()
-        self._validate()
 
-    def _validate(self) -> None:  # pragma: no cover - overridden where constants need more checks
-        pass
+    PARAMS_KINDS = ("total", "non_embedding")
+
+    def _validate(self) -> None:
+        """Checks every allocation law needs; kinds with more constraints extend it."""
+        kind = self.spec.units.get("N", "total")
+        if kind not in self.PARAMS_KINDS:
+            raise ConfigError(f"{self.spec.source}: units.N: must be one of {', '.join(self.PARAMS_KINDS)}, got {kind!r}")
+
+    def _exponents_in_range(self, *names: str) -> None:
+        """Fitted scaling exponents live in (0, 2] (Besiroglu et al. bound alpha, beta there); a value outside
+        is a broken file, not a law, and would give N = 1 or D = infinity."""
+        for name in names:
+            value = self.c[name]
+            if not 1e-3 <= value <= 2.0:
+                raise ConfigError(f"{self.spec.source}: constants.{name}: an exponent must be in [0.001, 2], got {value}")
 
     @property
     def compute_convention(self) -> str:
@@ -142,6 +154,8 @@ class ParametricLaw(AllocationLaw):
     required = ("E", "A", "B", "alpha", "beta")
 
     def _validate(self) -> None:
+        super()._validate()
+        self._exponents_in_range("alpha", "beta")
         for key in self.required:
             if self.c[key] <= 0 and key != "E":
                 raise ConfigError(f"{self.spec.source}: constants.{key}: must be positive, got {self.c[key]}")

@@ -157,7 +157,11 @@ def optimal_params(law: Any, target_loss: float, inference_tokens: float, infere
     t_hi = math.log(reference_params / n_min)
     if h(t_hi) <= 0:  # pragma: no cover - h(N*) = log(1 + demand / 6 D*) > 0 analytically
         return reference_params
-    t = brentq(h, 1e-12, t_hi, xtol=1e-15, rtol=1e-15)
+    try:
+        t = brentq(h, 1e-12, t_hi, xtol=1e-15, rtol=1e-15)
+    except ValueError:  # demand so large the optimum is at the iso-loss curve's asymptote (D -> infinity)
+        raise InputError(f"inference demand {inference_tokens:.3g} tokens is beyond what this law can trade "
+                         "training tokens for (the optimum runs off to infinite training data)") from None
     return n_min * math.exp(t)
 
 

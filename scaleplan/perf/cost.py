@@ -124,8 +124,13 @@ def check_gpu_count(gpus: int, profile: HardwareProfile) -> int:
         raise InputError(f"--gpus: must be positive, got {gpus}")
     node = profile.accelerators_per_node
     if gpus % node and node % gpus:
+        lower, upper = gpus // node * node, (gpus // node + 1) * node
+        suggestion = f"try {lower} or {upper}" if lower > 0 else f"try {upper}"
         raise InputError(f"--gpus: {gpus} is not a multiple of the node size of {profile.name} ({node} per node); "
-                         f"try {max(node, gpus // node * node)} or {(gpus // node + 1) * node}")
+                         f"{suggestion}")
+    limit = load_defaults().max_gpus
+    if gpus > limit:
+        raise InputError(f"--gpus: {gpus} is more than the cost model plans for ({limit}, configs/perf/defaults.yaml)")
     return gpus
 
 
@@ -240,6 +245,8 @@ def estimate_cost(shape: ModelShape, tokens: float, profile: str | HardwareProfi
     if not (0 < good <= 1):
         raise InputError(f"--goodput: must be in (0, 1], got {good}")
     ctx.profile.price(price_tier)
+    if pue is not None and not (math.isfinite(pue) and 1.0 <= pue <= 3.0):
+        raise InputError(f"--pue: a data-centre PUE is between 1.0 and 3.0, got {pue}")
     if price_per_hour is not None and not (math.isfinite(price_per_hour) and price_per_hour > 0):
         raise InputError(f"--price-per-hour: must be positive, got {price_per_hour}")
     warnings: list[str] = []
