@@ -69,17 +69,21 @@ def load_yaml_text(text: str, source: str = "<string>") -> Any:
         raise ConfigError(f"{source}: malformed YAML{where}: {problem}") from None
 
 
-def load_yaml(path: str | Path) -> Any:
+def read_text_file(path: str | Path, expected: str = "a YAML file", encoding: str = "utf-8") -> str:
+    """A text file's content; a missing file, a directory or undecodable bytes is a one-line ConfigError."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding=encoding)
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such file") from None
     except IsADirectoryError:
-        raise ConfigError(f"{path}: is a directory, expected a YAML file") from None
+        raise ConfigError(f"{path}: is a directory, expected {expected}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
-    return load_yaml_text(text, str(path))
+
+
+def load_yaml(path: str | Path) -> Any:
+    return load_yaml_text(read_text_file(path), str(path))
 
 
 def dump_yaml(data: Any) -> str:

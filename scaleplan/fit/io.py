@@ -28,6 +28,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..units import parse_quantity
+from ..config import read_text_file
 
 PARAMS_KINDS = ("total", "non_embedding")
 
@@ -116,14 +117,7 @@ def _is_jsonl(path: Path, text: str) -> bool:
 def read_table(path: str | Path) -> Table:
     path = Path(path)
     source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"{source}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{source}: is a directory, expected a CSV or JSON Lines file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{source}: cannot read: {exc}") from None
+    text = read_text_file(path, "a CSV or JSON Lines file", encoding="utf-8-sig")
     if not text.strip():
         raise InputError(f"{source}: the file is empty (expected a header and one row per run)")
     if _is_jsonl(path, text):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Iterable
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 PROVIDERS: list[str] = [
     "scaleplan.validation.law_checks:cases",
@@ -47,6 +47,27 @@ class CaseResult:
         data = asdict(self)
         data.update(error=self.error, passed=self.passed)
         return data
+
+
+def stored_checks(category: str, evaluate: Callable[[Any, Mapping[str, Any]], Mapping[str, float]],
+                  outputs: tuple[str, ...]) -> Iterator[CaseResult]:
+    """Cases from the ``checks:`` lists of every law file of ``category``: ``evaluate(law, inputs)`` gives the
+    quantities a check may name in ``expect``."""
+    from ..errors import ConfigError
+    from ..laws import registry
+
+    for spec in registry.all_specs(category):
+        law = registry.build(spec)
+        for check in spec.checks:
+            got = evaluate(law, check["input"])
+            for quantity, expected in check["expect"].items():
+                if quantity not in outputs or quantity not in got:
+                    raise ConfigError(f"{spec.source}: checks.{check['id']}.expect.{quantity}: not an output of this law")
+                yield CaseResult(
+                    group=spec.name, case=str(check["id"]), quantity=quantity, expected=float(expected),
+                    got=float(got[quantity]), tolerance=float(check["rel_tol"]), source=str(check.get("source", "")),
+                    must_differ=bool(check.get("must_differ", False)),
+                )
 
 
 def run_all(providers: Iterable[str] | None = None) -> list[CaseResult]:

@@ -5,26 +5,13 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..errors import ConfigError
-from ..laws import registry
-from . import CaseResult
+from . import CaseResult, stored_checks
 
 _OUTPUTS = ("lr", "batch_tokens", "batch_sequences", "critical_batch_tokens", "tau_opt")
 
 
 def law_cases() -> Iterator[CaseResult]:
-    for spec in registry.all_specs("hyperparameter"):
-        law = registry.build(spec)
-        for check in spec.checks:
-            got = law.evaluate(check["input"])
-            for quantity, expected in check["expect"].items():
-                if quantity not in _OUTPUTS or quantity not in got:
-                    raise ConfigError(f"{spec.source}: checks.{check['id']}.expect.{quantity}: not an output of this law")
-                yield CaseResult(
-                    group=spec.name, case=str(check["id"]), quantity=quantity, expected=float(expected),
-                    got=float(got[quantity]), tolerance=float(check["rel_tol"]), source=str(check.get("source", "")),
-                    must_differ=bool(check.get("must_differ", False)),
-                )
+    return stored_checks("hyperparameter", lambda law, inputs: law.evaluate(inputs), _OUTPUTS)
 
 
 def end_to_end_cases() -> Iterator[CaseResult]:

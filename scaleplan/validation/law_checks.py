@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterator, Mapping
 
 from ..errors import ConfigError
-from ..laws import registry
-from . import CaseResult
+from . import CaseResult, stored_checks
 
 _OUTPUTS = ("params", "tokens", "tokens_per_param", "loss", "flops", "flops_per_token_times_tokens")
 
@@ -37,15 +36,4 @@ def evaluate(law: Any, inputs: Mapping[str, float]) -> dict[str, float]:
 
 
 def cases() -> Iterator[CaseResult]:
-    for spec in registry.all_specs("allocation"):
-        law = registry.build(spec)
-        for check in spec.checks:
-            got = evaluate(law, check["input"])
-            for quantity, expected in check["expect"].items():
-                if quantity not in _OUTPUTS or quantity not in got:
-                    raise ConfigError(f"{spec.source}: checks.{check['id']}.expect.{quantity}: not an output of this law")
-                yield CaseResult(
-                    group=spec.name, case=str(check["id"]), quantity=quantity, expected=float(expected),
-                    got=float(got[quantity]), tolerance=float(check["rel_tol"]), source=str(check.get("source", "")),
-                    must_differ=bool(check.get("must_differ", False)),
-                )
+    return stored_checks("allocation", evaluate, _OUTPUTS)
