@@ -201,7 +201,8 @@ def finish(model: ModelSection, opts: PlanOptions, *, alloc: Allocation, variant
             # The layout trains whole micro-batches: report the hyperparameters for the batch actually used
             # (peak LR rescaled from the law's batch by the square-root rule, schedule in its steps).
             hp = recommend(float(shape.total_params), model.tokens, params_kind="total", shape=shape,
-                           seq_len=shape.seq_len, law=opts.hparam_law, batch_tokens=cost.batch_tokens)
+                           seq_len=shape.seq_len, law=opts.hparam_law, batch_tokens=cost.batch_tokens,
+                           batch_fixed_by="the parallel layout (whole micro-batches per replica)")
             warnings.append(f"global batch {cost.batch_tokens:.4g} tokens (whole micro-batches per replica) instead "
                             f"of the law's {law_batch:.4g}; peak LR rescaled by the square-root rule")
     return Evaluation(alloc, model, hp, cost, variant, tuple(warnings))

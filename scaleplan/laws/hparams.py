@@ -246,7 +246,8 @@ def _finite_result(result: Any, params: float, tokens: float) -> Any:
 def recommend(params: float, tokens: float, *, params_kind: str = "total", seq_len: int = 4096,
               law: str | None = DEFAULT_HPARAM_LAW, batch_tokens: float | None = None,
               shape: "ModelShape | None" = None, loss_law: str | None = None,
-              non_embedding_params: float | None = None, optimizer: str = "adam") -> HparamRecommendation:
+              non_embedding_params: float | None = None, optimizer: str = "adam",
+              batch_fixed_by: str = "the user") -> HparamRecommendation:
     """Peak LR, global batch, weight decay, warmup, schedule, Adam betas and the critical batch for N on D tokens.
 
     ``params`` is total N unless ``params_kind="non_embedding"``; ``batch_tokens`` fixes the batch (the LR is
@@ -255,7 +256,7 @@ def recommend(params: float, tokens: float, *, params_kind: str = "total", seq_l
     """
     try:
         result = _recommend(params, tokens, params_kind=params_kind, seq_len=seq_len, law=law,
-                            batch_tokens=batch_tokens, shape=shape, loss_law=loss_law,
+                            batch_tokens=batch_tokens, shape=shape, loss_law=loss_law, batch_fixed_by=batch_fixed_by,
                             non_embedding_params=non_embedding_params, optimizer=optimizer)
     except (OverflowError, ZeroDivisionError):
         raise InputError(f"N = {params:g}, D = {tokens:g}: out of the range where the laws give finite values") from None
@@ -264,7 +265,8 @@ def recommend(params: float, tokens: float, *, params_kind: str = "total", seq_l
 
 def _recommend(params: float, tokens: float, *, params_kind: str, seq_len: int, law: str | None,
                batch_tokens: float | None, shape: "ModelShape | None", loss_law: str | None,
-               non_embedding_params: float | None, optimizer: str) -> HparamRecommendation:
+               non_embedding_params: float | None, optimizer: str,
+               batch_fixed_by: str = "the user") -> HparamRecommendation:
     chosen = resolve_law(law)
     x = resolve_inputs(params, tokens, params_kind=params_kind, seq_len=seq_len, shape=shape, loss_law=loss_law,
                        non_embedding_params=non_embedding_params)
@@ -297,7 +299,7 @@ def _recommend(params: float, tokens: float, *, params_kind: str, seq_len: int, 
         if batch < x.seq_len:
             warnings.append(f"{batch_law.law}: the law's batch ({format_si(batch)} tokens) is smaller than one "
                             f"sequence of {x.seq_len} tokens; use one sequence")
-    advice = BatchAdvice.of(batch, x.seq_len, batch_law, user_fixed=batch_tokens is not None)
+    advice = BatchAdvice.of(batch, x.seq_len, batch_law, user_fixed=batch_tokens is not None, fixed_by=batch_fixed_by)
 
     crit = critical_batch(x.params_total, x.tokens, inputs=x)
     ratio = advice.tokens / crit.tokens

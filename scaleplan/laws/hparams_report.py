@@ -30,12 +30,14 @@ class BatchAdvice:
 
     tokens: float  # the law's (or the user's) batch, exact
     seq_len: int
-    source: Estimate  # the law's batch estimate (before any user override)
-    user_fixed: bool
+    source: Estimate  # the law's batch estimate (before any override)
+    user_fixed: bool  # the batch was fixed rather than taken from the law
+    fixed_by: str = "the user"  # who fixed it: the user (--batch-tokens) or the parallel layout
 
     @classmethod
-    def of(cls, tokens: float, seq_len: int, source: Estimate, user_fixed: bool) -> "BatchAdvice":
-        return cls(tokens, seq_len, source, user_fixed)
+    def of(cls, tokens: float, seq_len: int, source: Estimate, user_fixed: bool,
+           fixed_by: str = "the user") -> "BatchAdvice":
+        return cls(tokens, seq_len, source, user_fixed, fixed_by)
 
     @property
     def sequences(self) -> float:
@@ -53,7 +55,8 @@ class BatchAdvice:
         return {
             "tokens": self.tokens, "sequences": self.sequences, "seq_len": self.seq_len,
             "sequences_rounded": self.sequences_rounded, "tokens_rounded": self.tokens_rounded,
-            "user_fixed": self.user_fixed, "law_batch": self.source.to_dict(),
+            "user_fixed": self.user_fixed, "fixed_by": self.fixed_by if self.user_fixed else None,
+            "law_batch": self.source.to_dict(),
         }
 
 
@@ -209,7 +212,7 @@ class HparamRecommendation:
             ("training tokens D", f"{format_si(x.tokens)} tokens", f"D/N = {format_number(x.tokens_per_param)} (total N)"),
             ("peak learning rate", _lr(self.lr.value), lr_note),
             ("global batch (tokens)", f"{format_si(b.tokens, 4)} tokens",
-             ("fixed by the user; law's batch " + f"{format_si(b.source.value, 4)} tokens, "
+             (f"fixed by {b.fixed_by}; law's batch " + f"{format_si(b.source.value, 4)} tokens, "
               if b.user_fixed else "") + f"{b.source.law}: {b.source.formula}"),
             ("global batch (sequences)", f"{b.sequences:,.1f} sequences of {b.seq_len} tokens",
              f"use {b.sequences_rounded:,} sequences = {format_si(b.tokens_rounded, 4)} tokens"),
