@@ -27,6 +27,7 @@ def allocation_rows(plan: Plan) -> list[tuple[str, str, str]]:
         rows.append(("predicted loss", "-", "this law predicts N and D only"))
     rows.append(("law", plan.law.name, plan.law.citation))
     rows.append(("verification", plan.law.verification, ""))
+    rows.extend(("note", note, "") for note in a.notes)
     return rows
 
 
