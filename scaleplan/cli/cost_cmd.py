@@ -128,9 +128,8 @@ def cost(
         return f"# scaleplan cost: {result.hardware}\n\n" + to_markdown_table(("quantity", "value", "note"), result.rows())
 
     def table(con) -> None:
-        from rich.table import Table
-
         from ..perf.report import cost_rows, layout_rows, memory_rows, shape_rows, step_rows
+        from ..report.plan_view import quantity_table
 
         groups = [("Model", shape_rows(result)), ("Parallel layout", layout_rows(result)),
                   ("Memory per GPU (components summed)", memory_rows(result)),
@@ -138,13 +137,7 @@ def cost(
         done = sum(len(g[1]) for g in groups)
         groups.append((f"Cost on {result.hardware_title}", cost_rows(result)[done:]))
         for title, rows in groups:
-            t = Table(title=title, title_justify="left")
-            t.add_column("quantity")
-            t.add_column("value", justify="right")
-            t.add_column("note", overflow="fold")
-            for r in rows:
-                t.add_row(*r)
-            con.print(t)
+            con.print(quantity_table(title, rows))
         for warning in result.warnings:
             con.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
 

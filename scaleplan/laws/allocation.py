@@ -12,7 +12,7 @@ from typing import Iterable
 
 from ..errors import ConfigError, InputError
 from .spec import LawSpec
-from .base import Law
+from .base import Law, build_kind
 
 PF_DAY_FLOP = 8.64e19  # 1 PF-day = 1e15 FLOP/s x 86400 s (Kaplan et al. 2020 use PF-days)
 
@@ -294,12 +294,4 @@ KINDS: dict[str, "type[AllocationLaw] | str"] = {
 
 
 def build_allocation_law(spec: LawSpec) -> AllocationLaw:
-    try:
-        cls = KINDS[spec.kind]
-    except KeyError:
-        raise ConfigError(f"{spec.source}: kind: unknown allocation law kind {spec.kind!r} "
-                          f"(known: {', '.join(sorted(KINDS))})") from None
-    if isinstance(cls, str):
-        module_name, class_name = cls.split(":")
-        cls = getattr(__import__(module_name, fromlist=[class_name]), class_name)
-    return cls(spec)
+    return build_kind(spec, KINDS, "allocation")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Mapping
+
 from ..errors import ConfigError
 from .spec import LawSpec
 
@@ -29,3 +31,17 @@ class Law:
     @property
     def params_kind(self) -> str:
         return self.spec.units.get("N", "total")
+
+
+def build_kind(spec: LawSpec, kinds: Mapping[str, Any], category: str) -> Any:
+    """The law object for ``spec.kind`` from a kind table; a value "module:Class" is imported on first use
+    (kinds defined outside laws/, e.g. fitted Kaplan-form laws). An unknown kind names the file and the key."""
+    try:
+        cls = kinds[spec.kind]
+    except KeyError:
+        raise ConfigError(f"{spec.source}: kind: unknown {category} law kind {spec.kind!r} "
+                          f"(known: {', '.join(sorted(kinds))})") from None
+    if isinstance(cls, str):
+        module_name, class_name = cls.split(":")
+        cls = getattr(__import__(module_name, fromlist=[class_name]), class_name)
+    return cls(spec)

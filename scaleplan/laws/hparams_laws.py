@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 from ..errors import ConfigError, InputError
 from ..units import format_number, format_si
 from .spec import LawSpec
-from .base import Law
+from .base import Law, build_kind
 
 if TYPE_CHECKING:  # pragma: no cover
     from .hparams import HparamInputs
@@ -374,9 +374,4 @@ KINDS: dict[str, type[HparamLaw]] = {
 
 
 def build_hparam_law(spec: LawSpec) -> HparamLaw:
-    try:
-        cls = KINDS[spec.kind]
-    except KeyError:
-        raise ConfigError(f"{spec.source}: kind: unknown hyperparameter law kind {spec.kind!r} "
-                          f"(known: {', '.join(sorted(KINDS))})") from None
-    return cls(spec)
+    return build_kind(spec, KINDS, "hyperparameter")

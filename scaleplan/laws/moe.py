@@ -23,10 +23,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import ConfigError, InputError
+from ..errors import InputError
 from ..units import format_si
 from .spec import LawSpec
-from .base import Law
+from .base import Law, build_kind
 
 DEFAULT_MOE_LAW = "krajewski-2024"
 DEFAULT_EXPERT_FRACTION = 2.0 / 3.0  # FFN share of a dense layer's parameters: 8 d^2 / 12 d^2
@@ -132,10 +132,7 @@ KINDS: dict[str, type[MoELaw]] = {"fine_grained": FineGrainedLaw, "joint": Joint
 
 
 def build_moe_law(spec: LawSpec) -> MoELaw:
-    try:
-        return KINDS[spec.kind](spec)
-    except KeyError:
-        raise ConfigError(f"{spec.source}: kind: unknown MoE law kind {spec.kind!r} (known: {', '.join(KINDS)})") from None
+    return build_kind(spec, KINDS, "MoE")
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from typing import Any, Mapping
 
 from ..errors import ConfigError, InputError
 from ..units import format_flops, format_si
-from .base import Law
+from .base import Law, build_kind
 from .spec import LawSpec
 
 DEFAULT_PRECISION_LAW = "kumar-2024"
@@ -106,9 +106,7 @@ class PrecisionLaw(Law):
 
 
 def build_precision_law(spec: LawSpec) -> PrecisionLaw:
-    if spec.kind != "n_eff":
-        raise ConfigError(f"{spec.source}: kind: unknown precision law kind {spec.kind!r} (known: n_eff)")
-    return PrecisionLaw(spec)
+    return build_kind(spec, {"n_eff": PrecisionLaw}, "precision")
 
 
 def _resolve(precision_law: Any) -> PrecisionLaw:

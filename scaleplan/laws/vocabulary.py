@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from ..errors import ConfigError, InputError
 from ..units import format_flops, format_si
-from .base import Law
+from .base import Law, build_kind
 from .spec import LawSpec
 
 DEFAULT_VOCAB_LAW = "tao-2024"
@@ -87,9 +87,7 @@ class VocabularyLaw(Law):
 
 
 def build_vocabulary_law(spec: LawSpec) -> VocabularyLaw:
-    if spec.kind != "tao":
-        raise ConfigError(f"{spec.source}: kind: unknown vocabulary law kind {spec.kind!r} (known: tao)")
-    return VocabularyLaw(spec)
+    return build_kind(spec, {"tao": VocabularyLaw}, "vocabulary")
 
 
 @dataclass(frozen=True)

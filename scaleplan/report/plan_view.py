@@ -76,9 +76,9 @@ def print_plan(plan: Plan, console) -> None:
     from rich.table import Table
 
     title = f"Compute-optimal plan for {format_flops(plan.allocation.compute_flops)}"
-    console.print(_table(title, allocation_rows(plan)))
+    console.print(quantity_table(title, allocation_rows(plan)))
     for section in plan.sections:
-        console.print(_table(section.title, section.rows()))
+        console.print(quantity_table(section.title, section.rows()))
     if plan.comparison is not None:
         table = Table(title="All shipped laws, same budget", title_justify="left")
         for header in COMPARISON_HEADERS:
@@ -91,7 +91,8 @@ def print_plan(plan: Plan, console) -> None:
         console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
 
 
-def _table(title: str, rows: list[tuple[str, str, str]]):
+def quantity_table(title: str, rows: list[tuple[str, str, str]]):
+    """A rich table of (quantity, value, note) rows: every plan section and `scaleplan cost` print these."""
     from rich.table import Table
 
     table = Table(title=title, title_justify="left")
